@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Switchboard: a multi-tenant plugin host.
+///
+/// - `switchboard` (executable) is a thin entry point over `SwitchboardHost`.
+/// - `SwitchboardHost` holds all host logic: tenancy, storage, plugins, HTTP.
+/// - `CPluginABI` is the one versioned C header every plugin implements.
+/// - `PluginAPI` is the Swift SDK on top of that header for Swift plugin authors.
+/// - Each plugin is a dynamic library that depends on `PluginAPI` (or, for C, on `CPluginABI`) only.
+let package = Package(
+    name: "Switchboard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .library(name: "PluginAPI", targets: ["PluginAPI"]),
+        .library(name: "TutorBot", type: .dynamic, targets: ["TutorBot"]),
+        .library(name: "LeadQualifier", type: .dynamic, targets: ["LeadQualifier"]),
+        .library(name: "MrDJCRM", type: .dynamic, targets: ["MrDJCRM"]),
+        .library(name: "ChargeCarsComms", type: .dynamic, targets: ["ChargeCarsComms"]),
+        .library(name: "HelloC", type: .dynamic, targets: ["HelloC"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // MARK: C plugin ABI and the Swift SDK
+        .target(name: "CPluginABI", path: "Sources/PluginAPI/CPluginABI"),
+        .target(name: "SwitchboardJSON", path: "Sources/PluginAPI/JSON"),
+        .target(name: "PluginAPI", dependencies: ["CPluginABI", "SwitchboardJSON"], path: "Sources/PluginAPI/SDK"),
+
+        // MARK: System libraries
+        .systemLibrary(name: "CSQLite", path: "Sources/System/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/System/COpenSSL", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/System/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // MARK: Host
+        .target(
+            name: "SwitchboardHost",
+            dependencies: [
+                "CPluginABI", "SwitchboardJSON", "CSQLite", "COpenSSL", "CCurl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/Host/SwitchboardHost"
+        ),
+        .executableTarget(name: "switchboard", dependencies: ["SwitchboardHost"], path: "Sources/Host/switchboard"),
+
+        // MARK: Plugins (dynamic libraries; PluginAPI only)
+        .target(name: "TutorBot", dependencies: ["PluginAPI"], path: "Plugins/TutorBot"),
+        .target(name: "LeadQualifier", dependencies: ["PluginAPI"], path: "Plugins/LeadQualifier"),
+        .target(name: "MrDJCRM", dependencies: ["PluginAPI"], path: "Plugins/MrDJCRM"),
+        .target(name: "ChargeCarsComms", dependencies: ["PluginAPI"], path: "Plugins/ChargeCarsComms"),
+        .target(name: "HelloC", dependencies: ["CPluginABI"], path: "Plugins/Examples/HelloC"),
+
+        // MARK: Tests
+        .testTarget(
+            name: "SwitchboardHostTests",
+            dependencies: [
+                "SwitchboardHost",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/SwitchboardHostTests"
+        ),
+    ]
+)

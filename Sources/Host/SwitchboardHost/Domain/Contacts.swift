@@ -1,0 +1,100 @@
+import SwitchboardJSON
+
+/// A contact of one tenant, with its custom attributes and labels.
+public struct Contact: Codable, Sendable {
+    public var id: String
+    public var name: String?
+    public var phone: String?
+    public var email: String?
+    public var attributes: [String: JSON]
+    public var labels: [String]
+    public var createdAt: Int64
+    public var updatedAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, phone, email, attributes, labels
+        case createdAt = "created_at", updatedAt = "updated_at"
+    }
+}
+
+/// Tenant-scoped access to contacts. Every query is filtered by `tenantID`.
+public struct ContactStore: Sendable {
+    public let database: Database
+
+    public enum Selector: Sendable {
+        case id(String), phone(String), email(String)
+    }
+
+    public func find(tenantID: String, _ selector: Selector) throws -> Contact? {
+        try database.read { try find(tenantID: tenantID, selector, in: $0) }
+    }
+
+    func find(tenantID: String, _ selector: Selector, in connection: SQLConnection) throws -> Contact? {
+        let (column, value): (String, String) =
+            switch selector {
+            case .id(let id): ("id", id)
+            case .phone(let phone): ("phone", phone)
+            case .email(let email): ("email", email.lowercased())
+            }
+        guard let row = try connection.query(
+            "SELECT * FROM contacts WHERE tenant_id = $1 AND \(column) = $2", [.text(tenantID), .text(value)]
+        ).first else { return nil }
+        let labels = try connection.query(
+            "SELECT label FROM contact_labels WHERE tenant_id = $1 AND contact_id = $2 ORDER BY label",
+            [.text(tenantID), .text(row.string("id") ?? "")]
+        ).compactMap { $0.string("label") }
+        return Contact(
+            id: row.string("id") ?? "", name: row.string("name"), phone: row.string("phone"),
+            email: row.string("email"),
+            attributes: (try? JSON.parse(row.string("attributes") ?? "{}").objectValue) ?? [:],
+            labels: labels, createdAt: row.int("created_at") ?? 0, updatedAt: row.int("updated_at") ?? 0)
+    }
+
+    /// Creates a contact.
+    public func create(tenantID: String, name: String?, phone: String?, email: String?, attributes: [String: JSON] = [:]) throws -> Contact {
+        let id = Identifier.make()
+        let now = Clock.nowMillis()
+        return try database.transaction { connection in
+            try connection.execute(
+                """
+                INSERT INTO contacts (tenant_id, id, name, phone, email, attributes, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                """,
+                [.text(tenantID), .text(id), .text(name), .text(phone), .text(email?.lowercased()),
+                 .text(try JSON.object(attributes).serialized()), .integer(now)])
+            return try find(tenantID: tenantID, .id(id), in: connection)!
+        }
+    }
+
+    /// Merges attributes (a `null` value removes one) and adds or removes labels, in one transaction.
+    public func update(
+        tenantID: String, id: String, attributes: [String: JSON] = [:], addLabels: [String] = [], removeLabels: [String] = []
+    ) throws -> Contact? {
+        let now = Clock.nowMillis()
+        return try database.transaction { connection in
+            guard var contact = try find(tenantID: tenantID, .id(id), in: connection) else { return nil }
+            if !attributes.isEmpty {
+                for (key, value) in attributes {
+                    contact.attributes[key] = value == .null ? nil : value
+                }
+                try connection.execute(
+                    "UPDATE contacts SET attributes = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+                    [.text(tenantID), .text(id), .text(try JSON.object(contact.attributes).serialized()), .integer(now)])
+            }
+            for label in addLabels {
+                try connection.execute(
+                    """
+                    INSERT INTO contact_labels (tenant_id, contact_id, label, created_at) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (tenant_id, contact_id, label) DO NOTHING
+                    """,
+                    [.text(tenantID), .text(id), .text(label), .integer(now)])
+            }
+            for label in removeLabels {
+                try connection.execute(
+                    "DELETE FROM contact_labels WHERE tenant_id = $1 AND contact_id = $2 AND label = $3",
+                    [.text(tenantID), .text(id), .text(label)])
+            }
+            return try find(tenantID: tenantID, .id(id), in: connection)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import SwitchboardJSON
+
+/// A tenant-scoped event: `{type, id, occurred_at, data}`, plus who raised it.
+public struct TenantEvent: Sendable {
+    public let tenantID: String
+    public let type: String
+    public let id: String
+    public let occurredAt: Int64
+    public let data: JSON
+    /// The plugin that emitted it, or `nil` for the host.
+    public let source: String?
+
+    public init(tenantID: String, type: String, data: JSON, source: String?) {
+        self.tenantID = tenantID
+        self.type = type
+        self.id = Identifier.make()
+        self.occurredAt = Clock.nowMillis()
+        self.data = data
+        self.source = source
+    }
+
+    /// The event as the plugins receive it.
+    public var json: JSON {
+        .object([
+            "type": .string(type), "id": .string(id), "occurred_at": .number(Double(occurredAt)), "data": data,
+            "source": source.map(JSON.string) ?? .null,
+        ])
+    }
+}
+
+/// Fans tenant events out to subscribers (the tenant's plugins, and later WebSocket clients).
+/// Delivery is asynchronous, so a publisher never re-enters itself.
+public final class EventBus: @unchecked Sendable {
+    public typealias Subscriber = @Sendable (TenantEvent) async -> Void
+    private let lock = NSLock()
+    private var subscribers: [Subscriber] = []
+
+    public init() {}
+
+    public func subscribe(_ subscriber: @escaping Subscriber) {
+        lock.withLock { subscribers.append(subscriber) }
+    }
+
+    public func publish(_ event: TenantEvent) {
+        let current = lock.withLock { subscribers }
+        for subscriber in current {
+            Task { await subscriber(event) }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import SwitchboardJSON
+
+/// A durable job: what to run, for which tenant and plugin, and when.
+public struct JobRecord: Codable, Sendable {
+    public var id: String
+    public var pluginID: String?
+    public var kind: String
+    public var payload: JSON
+    public var runAt: Int64
+    public var status: String
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var lastError: String?
+    public var uniqueKey: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, payload, status, attempts
+        case pluginID = "plugin_id", runAt = "run_at", maxAttempts = "max_attempts"
+        case lastError = "last_error", uniqueKey = "unique_key"
+    }
+
+    init(row: Row) {
+        id = row.string("id") ?? ""
+        pluginID = row.string("plugin_id")
+        kind = row.string("kind") ?? ""
+        payload = (try? JSON.parse(row.string("payload") ?? "null")) ?? .null
+        runAt = row.int("run_at") ?? 0
+        status = row.string("status") ?? ""
+        attempts = Int(row.int("attempts") ?? 0)
+        maxAttempts = Int(row.int("max_attempts") ?? 0)
+        lastError = row.string("last_error")
+        uniqueKey = row.string("unique_key")
+    }
+}
+
+/// Tenant-scoped job storage: schedule, cancel and list.
+public struct JobStore: Sendable {
+    public let database: Database
+
+    public struct Scheduled: Encodable, Sendable {
+        public let id: String
+        public let created: Bool
+    }
+
+    /// Schedules a job. With a `uniqueKey` that is already pending or running, returns that job instead.
+    public func schedule(
+        tenantID: String, pluginID: String?, kind: String, runAt: Int64, payload: JSON,
+        uniqueKey: String?, maxAttempts: Int
+    ) throws -> Scheduled {
+        let id = Identifier.make()
+        let now = Clock.nowMillis()
+        return try database.transaction { connection in
+            let inserted = try connection.execute(
+                """
+                INSERT INTO jobs (tenant_id, id, plugin_id, kind, payload, run_at, status, max_attempts, unique_key, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $9)
+                ON CONFLICT DO NOTHING
+                """,
+                [.text(tenantID), .text(id), .text(pluginID), .text(kind), .text(try payload.serialized()),
+                 .integer(runAt), .integer(Int64(maxAttempts)), .text(uniqueKey), .integer(now)])
+            if inserted > 0 { return Scheduled(id: id, created: true) }
+            let existing = try connection.query(
+                """
+                SELECT id FROM jobs WHERE tenant_id = $1 AND unique_key = $2 AND status IN ('pending', 'running')
+                """,
+                [.text(tenantID), .text(uniqueKey)])
+            guard let existingID = existing.first?.string("id") else {
+                throw DatabaseError(kind: .constraint, message: "job \(kind) could not be scheduled")
+            }
+            return Scheduled(id: existingID, created: false)
+        }
+    }
+
+    /// Cancels pending jobs of one plugin by id or unique key; returns how many.
+    public func cancel(tenantID: String, pluginID: String?, id: String?, uniqueKey: String?) throws -> Int {
+        try database.transaction { connection in
+            let column = id != nil ? "id" : "unique_key"
+            return try connection.execute(
+                """
+                UPDATE jobs SET status = 'cancelled', updated_at = $4
+                WHERE tenant_id = $1 AND \(column) = $2 AND status = 'pending'
+                  AND (plugin_id = $3 OR ($3 IS NULL AND plugin_id IS NULL))
+                """,
+                [.text(tenantID), .text(id ?? uniqueKey), .text(pluginID), .integer(Clock.nowMillis())])
+        }
+    }
+
+    /// Jobs of a tenant (and plugin, when given), newest first.
+    public func list(tenantID: String, pluginID: String?, status: String?, kind: String?, limit: Int = 200) throws -> [JobRecord] {
+        var sql = "SELECT * FROM jobs WHERE tenant_id = $1"
+        var parameters: [SQLValue] = [.text(tenantID)]
+        for (column, value) in [("plugin_id", pluginID), ("status", status), ("kind", kind)] {
+            guard let value else { continue }
+            parameters.append(.text(value))
+            sql += " AND \(column) = $\(parameters.count)"
+        }
+        sql += " ORDER BY run_at, id LIMIT \(max(1, min(limit, 1000)))"
+        return try database.read { try $0.query(sql, parameters) }.map(JobRecord.init(row:))
+    }
+}

@@ -1,0 +1,26 @@
+import Hummingbird
+import NIOCore
+
+/// Per-request state: the tenant the Host header selected and the peer address.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `TenantMiddleware` on tenant-scoped paths.
+    public var tenant: Tenant?
+    /// The TCP peer; `X-Forwarded-Host` is honoured only when it is a trusted proxy.
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.tenant = nil
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// Request bodies larger than this are refused with 413.
+    public var maxUploadSize: Int { 1024 * 1024 }
+
+    /// The tenant, or a 404 problem when the route needs one and none was resolved.
+    public func requireTenant() throws -> Tenant {
+        guard let tenant else { throw Problem(status: .notFound, title: "Unknown tenant", detail: "No tenant is served at this host.") }
+        return tenant
+    }
+}

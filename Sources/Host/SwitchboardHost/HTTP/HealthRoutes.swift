@@ -1,0 +1,25 @@
+import Hummingbird
+
+/// `GET /healthz` (the process answers) and `GET /readyz` (the database answers and every tenant's plugins run).
+struct HealthRoutes {
+    let registry: TenantRegistry
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/healthz") { _, _ in ["status": "ok"] }
+        router.get("/readyz") { _, _ -> Response in
+            var problems: [String] = []
+            do {
+                _ = try registry.services.database.read { try $0.query("SELECT 1 AS one") }
+            } catch {
+                problems.append("database: \(error)")
+            }
+            for status in (try? registry.statuses()) ?? [] where status.status == "active" && !status.running {
+                problems.append("tenant \(status.slug): \(status.problem ?? "not running")")
+            }
+            guard problems.isEmpty else {
+                throw Problem(status: .serviceUnavailable, title: "Not ready", detail: problems.joined(separator: "; "))
+            }
+            return try JSONResponse(["status": "ready", "tenants": "\(registry.active.count)"]).response()
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import HTTPTypes
+import CPluginABI
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOPosix
+import SwitchboardJSON
+
+/// Serves the routes a tenant's plugins declare, at the paths they declare, on the tenant's domains.
+/// A request no plugin route matches goes on to the host's own router.
+struct PluginRouteMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let tenant = context.tenant,
+            let (route, instance, parameters) = tenant.route(method: request.method.rawValue, path: request.uri.path)
+        else {
+            return try await next(request, context)
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        var headers: [String: String] = [:]
+        for field in request.headers where field.name != .authorization && field.name != .cookie {
+            headers[field.name.canonicalName] = field.value
+        }
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        let input: JSON = .object([
+            "method": .string(request.method.rawValue),
+            "path": .string(request.uri.path),
+            "route": .string(route.path),
+            "params": .object(parameters.mapValues(JSON.string)),
+            "query": .object(query.mapValues(JSON.string)),
+            "headers": .object(headers.mapValues(JSON.string)),
+            "body_base64": .string(Data(body.readableBytesView).base64EncodedString()),
+            "identity": .null,
+        ])
+        // Plugin code may block (store calls, outbound HTTP): keep it off the event loop.
+        let result = try await NIOThreadPool.singleton.runIfActive { instance.handleHTTP(input) }
+        guard result.ok else {
+            throw Problem(
+                status: Self.status(for: result.status), title: "Plugin error",
+                detail: "\(instance.plugin.id): \(result.errorMessage)")
+        }
+        return try Self.response(from: result.json, plugin: instance.plugin.id)
+    }
+
+    /// The HTTP status for a failed plugin call.
+    static func status(for status: sb_status) -> HTTPResponse.Status {
+        switch status {
+        case SB_NOT_FOUND: .notFound
+        case SB_BAD_ARGUMENT: .unprocessableContent
+        case SB_DENIED: .forbidden
+        case SB_UNSUPPORTED: .notImplemented
+        case SB_RETRY: .serviceUnavailable
+        default: .badGateway
+        }
+    }
+
+    /// Builds the response a plugin described: `{status, headers?, body? | body_base64? | json?}`.
+    static func response(from reply: JSON, plugin: String) throws -> Response {
+        guard let code = reply["status"]?.doubleValue, (100...599).contains(Int(code)) else {
+            throw Problem(status: .badGateway, title: "Plugin error", detail: "\(plugin) returned a response without a valid status")
+        }
+        var headers = HTTPFields()
+        var bytes: [UInt8] = []
+        if let json = reply["json"] {
+            bytes = try json.serializedBytes()
+            headers[.contentType] = "application/json"
+        } else if let text = reply["body"]?.stringValue {
+            bytes = Array(text.utf8)
+            headers[.contentType] = "text/plain; charset=utf-8"
+        } else if let encoded = reply["body_base64"]?.stringValue, let data = Data(base64Encoded: encoded) {
+            bytes = Array(data)
+            headers[.contentType] = "application/octet-stream"
+        }
+        for (name, value) in reply["headers"]?.objectValue ?? [:] {
+            if let fieldName = HTTPField.Name(name), let text = value.stringValue { headers[fieldName] = text }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: Int(code)), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

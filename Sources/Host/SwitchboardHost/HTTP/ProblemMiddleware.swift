@@ -1,0 +1,35 @@
+import Hummingbird
+import Logging
+
+/// Turns every error into a problem+json response, so no route answers with an empty 500,
+/// and logs unexpected errors with the request id.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let problem = Problem(
+                status: error.status, title: error.status.reasonPhrase,
+                detail: error.body ?? Self.defaultDetail(error.status))
+            return try problem.response(from: request, context: context)
+        } catch let error as ManifestValidationError {
+            return try Problem.invalidManifest(error).response(from: request, context: context)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            let problem = Problem(
+                status: .internalServerError, title: "Internal Server Error",
+                detail: "The request failed on the server; quote request id \(context.id) when reporting it.")
+            return try problem.response(from: request, context: context)
+        }
+    }
+
+    static func defaultDetail(_ status: HTTPResponse.Status) -> String? {
+        switch status {
+        case .notFound: "No route matches this method and path."
+        case .contentTooLarge: "The request body is larger than this endpoint accepts."
+        default: nil
+        }
+    }
+}

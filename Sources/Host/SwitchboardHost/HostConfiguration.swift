@@ -1,0 +1,44 @@
+import Foundation
+
+/// How a host process is configured: flags first, then `SWITCHBOARD_*` environment variables, then defaults.
+public struct HostConfiguration: Sendable {
+    public var bindHost: String = "127.0.0.1"
+    public var port: Int = 8080
+    public var database: DatabaseLocation = .default
+    /// Manifests applied at start; `nil` to use only the stored tenants.
+    public var tenantsDirectory: String? = "tenants"
+    public var pluginsDirectory: String = HostConfiguration.executableDirectory
+    /// `SWITCHBOARD_ADMIN_TOKEN`; the admin API is off without it.
+    public var adminToken: String?
+    /// Proxy IPs whose `X-Forwarded-Host` is honoured (`SWITCHBOARD_TRUSTED_PROXIES`, comma-separated).
+    public var trustedProxies: Set<String> = []
+    /// How often to pick up tenants changed by other hosts or the CLI.
+    public var tenantSyncInterval: Duration = .seconds(1)
+
+    public init() {}
+
+    /// Reads the `SWITCHBOARD_*` variables over the defaults.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HostConfiguration {
+        var configuration = HostConfiguration()
+        if let url = environment["SWITCHBOARD_DATABASE_URL"], !url.isEmpty {
+            configuration.database = try DatabaseLocation(url: url)
+        }
+        if let directory = environment["SWITCHBOARD_TENANTS_DIR"], !directory.isEmpty {
+            configuration.tenantsDirectory = directory
+        }
+        if let directory = environment["SWITCHBOARD_PLUGINS_DIR"], !directory.isEmpty {
+            configuration.pluginsDirectory = directory
+        }
+        configuration.adminToken = environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let proxies = environment["SWITCHBOARD_TRUSTED_PROXIES"] {
+            configuration.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        return configuration
+    }
+
+    /// The directory of the running executable, where SwiftPM builds the plugin libraries beside it.
+    public static var executableDirectory: String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import SwitchboardJSON
+
+/// What an `sb_host_ctx *` points at: one plugin instance's binding to one tenant.
+///
+/// Every host API call derives the tenant from here, never from anything the plugin passes.
+final class HostContext: @unchecked Sendable {
+    let tenantID: String
+    let pluginID: String
+    let egress: EgressPolicy
+    let services: HostServices
+    let logger: Logger
+
+    init(tenantID: String, pluginID: String, egress: EgressPolicy, services: HostServices) {
+        self.tenantID = tenantID
+        self.pluginID = pluginID
+        self.egress = egress
+        self.services = services
+        var logger = services.logger
+        logger[metadataKey: "tenant"] = "\(tenantID)"
+        logger[metadataKey: "plugin"] = "\(pluginID)"
+        self.logger = logger
+    }
+
+    var recordScope: RecordStore.Scope { RecordStore.Scope(tenantID: tenantID, pluginID: pluginID) }
+}
+
+/// The hosts a tenant's plugins may reach, from the manifest's `egress` list.
+struct EgressPolicy: Sendable {
+    let allowed: [String]
+
+    /// Whether `url` is http(s) to an allowed host (`*.example.com` allows its subdomains).
+    func permits(_ url: String) -> Bool {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host?.lowercased()
+        else { return false }
+        let hostWithPort = components.port.map { "\(host):\($0)" } ?? host
+        return allowed.contains { entry in
+            let entry = entry.lowercased()
+            if entry.hasPrefix("*.") { return host.hasSuffix(String(entry.dropFirst(1))) }
+            return entry == host || entry == hostWithPort
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// An HTTP route a plugin declares: a method, a path pattern with `{name}` segments, and a permission.
+public struct PluginRoute: Codable, Sendable, Hashable {
+    public let method: String
+    public let path: String
+    public let permission: String
+
+    /// Path prefixes that belong to the host; a plugin may not declare routes under them.
+    static let reservedPrefixes = ["/api/v1/", "/admin/", "/webhooks/", "/healthz", "/readyz", "/metrics", "/console"]
+
+    /// Why this route is malformed, or `nil`.
+    var problem: String? {
+        let methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        if !methods.contains(method) { return "method \(method) is not one of \(methods.joined(separator: ", "))" }
+        if !path.hasPrefix("/") { return "path \(path) must start with /" }
+        if let reserved = Self.reservedPrefixes.first(where: { path == $0 || path.hasPrefix($0) || path + "/" == $0 }) {
+            return "path \(path) is under \(reserved), which the host reserves"
+        }
+        if permission.isEmpty { return "route \(method) \(path) names no permission" }
+        return nil
+    }
+
+    /// The path parameters when `requestPath` matches this route's pattern.
+    func match(_ requestPath: String) -> [String: String]? {
+        let pattern = path.split(separator: "/", omittingEmptySubsequences: true)
+        let actual = requestPath.split(separator: "/", omittingEmptySubsequences: true)
+        guard pattern.count == actual.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (expected, given) in zip(pattern, actual) {
+            if expected.hasPrefix("{") && expected.hasSuffix("}") {
+                parameters[String(expected.dropFirst().dropLast())] = String(given).removingPercentEncoding ?? String(given)
+            } else if expected != given {
+                return nil
+            }
+        }
+        return parameters
+    }
+
+    /// Two routes clash when some request path and method would match both.
+    func clashes(with other: PluginRoute) -> Bool {
+        guard method == other.method else { return false }
+        let mine = path.split(separator: "/"), theirs = other.path.split(separator: "/")
+        guard mine.count == theirs.count else { return false }
+        return zip(mine, theirs).allSatisfy { a, b in a == b || a.hasPrefix("{") || b.hasPrefix("{") }
+    }
+}

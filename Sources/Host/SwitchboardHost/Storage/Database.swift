@@ -1,0 +1,101 @@
+/// A value bound to or read from a SQL statement. Times are epoch milliseconds
+/// (`.integer`), JSON is `.text`.
+public enum SQLValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(nilLiteral: ()) { self = .null }
+
+    /// `.text(value)`, or `.null` for `nil`.
+    public static func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
+    /// `.integer(value)`, or `.null` for `nil`.
+    public static func integer(_ value: Int?) -> SQLValue { value.map { .integer(Int64($0)) } ?? .null }
+}
+
+/// One result row, with its values addressable by column name.
+public struct Row: Sendable {
+    public let columns: [String]
+    public let values: [SQLValue]
+
+    public subscript(_ column: String) -> SQLValue {
+        guard let index = columns.firstIndex(of: column) else { return .null }
+        return values[index]
+    }
+
+    public func string(_ column: String) -> String? {
+        switch self[column] {
+        case .text(let value): value
+        case .integer(let value): String(value)
+        case .real(let value): String(value)
+        case .blob(let bytes): String(decoding: bytes, as: UTF8.self)
+        case .null: nil
+        }
+    }
+
+    public func int(_ column: String) -> Int64? {
+        switch self[column] {
+        case .integer(let value): value
+        case .real(let value): Int64(value)
+        case .text(let value): Int64(value)
+        default: nil
+        }
+    }
+}
+
+/// The SQL dialect differences that portable statements must know about.
+public enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+
+    /// An expression that extracts a top-level JSON member of a text column as text.
+    public func jsonText(_ column: String, field parameter: Int) -> String {
+        switch self {
+        case .sqlite: "CAST(json_extract(\(column), '$.' || $\(parameter)) AS TEXT)"
+        case .postgres: "(\(column)::jsonb ->> $\(parameter))"
+        }
+    }
+}
+
+/// A connection inside a transaction or read. Statements use `$1`-style parameters.
+public protocol SQLConnection {
+    /// Runs a statement and returns the number of rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws -> Int
+    /// Runs a query and returns its rows.
+    func query(_ sql: String, _ parameters: [SQLValue]) throws -> [Row]
+}
+
+extension SQLConnection {
+    @discardableResult
+    public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
+    public func query(_ sql: String) throws -> [Row] { try query(sql, []) }
+}
+
+/// The host's storage. SQLite is the embedded default; PostgreSQL serves larger deployments.
+///
+/// Calls are synchronous and may block: the host calls them from plugin threads
+/// and from request handlers (SQLite calls take microseconds).
+public protocol Database: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs `body` inside one transaction; an error rolls everything back.
+    @discardableResult
+    func transaction<T>(_ body: (SQLConnection) throws -> T) throws -> T
+    /// Runs read-only statements.
+    @discardableResult
+    func read<T>(_ body: (SQLConnection) throws -> T) throws -> T
+}
+
+/// A database failure, with the driver's message.
+public struct DatabaseError: Error, CustomStringConvertible {
+    public enum Kind: Sendable { case connection, statement, constraint, busy }
+    public let kind: Kind
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,157 @@
+/// The numbered schema migrations, the same set on SQLite and PostgreSQL.
+///
+/// Rules: every table carries `tenant_id`, and its primary key and indexes lead
+/// with it; times are epoch milliseconds (BIGINT); JSON is TEXT. A migration is
+/// never edited once released: add a new one.
+public enum Migrations {
+    public struct Migration: Sendable {
+        public let version: Int
+        public let name: String
+        public let statements: [String]
+    }
+
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "core", statements: [
+            """
+            CREATE TABLE tenants (
+                tenant_id TEXT NOT NULL PRIMARY KEY,
+                manifest TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE plugin_records (
+                tenant_id TEXT NOT NULL,
+                plugin_id TEXT NOT NULL,
+                collection TEXT NOT NULL,
+                record_key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, plugin_id, collection, record_key)
+            )
+            """,
+            """
+            CREATE TABLE contacts (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                name TEXT,
+                phone TEXT,
+                email TEXT,
+                attributes TEXT NOT NULL DEFAULT '{}',
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE UNIQUE INDEX contacts_phone ON contacts (tenant_id, phone)",
+            "CREATE UNIQUE INDEX contacts_email ON contacts (tenant_id, email)",
+            """
+            CREATE TABLE contact_labels (
+                tenant_id TEXT NOT NULL,
+                contact_id TEXT NOT NULL,
+                label TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, contact_id, label)
+            )
+            """,
+            """
+            CREATE TABLE jobs (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                plugin_id TEXT,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL DEFAULT 'null',
+                run_at BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL DEFAULT 5,
+                last_error TEXT,
+                unique_key TEXT,
+                locked_by TEXT,
+                locked_until BIGINT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            """
+            CREATE UNIQUE INDEX jobs_unique_active ON jobs (tenant_id, unique_key)
+                WHERE unique_key IS NOT NULL AND status IN ('pending', 'running')
+            """,
+            "CREATE INDEX jobs_due ON jobs (tenant_id, status, run_at)",
+            """
+            CREATE TABLE messages (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                contact_id TEXT NOT NULL,
+                direction TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                type TEXT NOT NULL,
+                content TEXT,
+                template_name TEXT,
+                variables TEXT,
+                status TEXT NOT NULL,
+                provider_message_id TEXT,
+                error_code TEXT,
+                sent_by TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE INDEX messages_contact ON messages (tenant_id, contact_id, created_at)",
+            """
+            CREATE TABLE audit_log (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                occurred_at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT,
+                details TEXT NOT NULL DEFAULT '{}',
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE INDEX audit_log_time ON audit_log (tenant_id, occurred_at)",
+        ]),
+    ]
+
+    /// Applies every migration not yet recorded in `schema_migrations`, each in its own
+    /// transaction. Returns the versions applied.
+    @discardableResult
+    public static func apply(to database: Database, progress: (String) -> Void = { _ in }) throws -> [Int] {
+        try database.transaction { connection in
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    tenant_id TEXT NOT NULL DEFAULT '_system',
+                    version INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    applied_at BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, version)
+                )
+                """)
+        }
+        var applied: [Int] = []
+        for migration in all {
+            let done = try database.transaction { connection -> Bool in
+                let rows = try connection.query(
+                    "SELECT version FROM schema_migrations WHERE tenant_id = '_system' AND version = $1",
+                    [.integer(Int64(migration.version))])
+                if !rows.isEmpty { return true }
+                for statement in migration.statements { try connection.execute(statement) }
+                try connection.execute(
+                    "INSERT INTO schema_migrations (tenant_id, version, name, applied_at) VALUES ('_system', $1, $2, $3)",
+                    [.integer(Int64(migration.version)), .text(migration.name), .integer(Clock.nowMillis())])
+                return false
+            }
+            if !done {
+                applied.append(migration.version)
+                progress("applied migration \(migration.version) (\(migration.name))")
+            }
+        }
+        return applied
+    }
+}

@@ -1,0 +1,62 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// An assembled host: storage, the plugin catalog and the tenants, ready to serve.
+public struct SwitchboardHost: Sendable {
+    public let configuration: HostConfiguration
+    public let services: HostServices
+    public let registry: TenantRegistry
+
+    /// Opens the database (applying migrations), loads the plugins and starts the tenants.
+    /// A tenant that fails is logged and skipped; the host still starts.
+    public static func start(_ configuration: HostConfiguration, logger: Logger) throws -> SwitchboardHost {
+        let database = try configuration.database.open { logger.info("\($0)") }
+        let services = HostServices(database: database, logger: logger)
+        let catalog = PluginCatalog(directory: configuration.pluginsDirectory, logger: logger)
+        let registry = TenantRegistry(catalog: catalog, services: services)
+        try registry.bootstrap(directory: configuration.tenantsDirectory)
+        return SwitchboardHost(configuration: configuration, services: services, registry: registry)
+    }
+
+    /// The HTTP router: platform routes, tenant routes and the plugins' routes.
+    public func buildRouter() -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.addMiddleware {
+            RequestLogMiddleware()
+            ProblemMiddleware()
+            TenantMiddleware(registry: registry, trustedProxies: configuration.trustedProxies)
+            PluginRouteMiddleware()
+        }
+        HealthRoutes(registry: registry).register(on: router)
+        AdminRoutes(registry: registry, adminToken: configuration.adminToken).register(on: router)
+        TenantRoutes().register(on: router)
+        return router
+    }
+
+    /// The application: the router plus the host's background services.
+    public func buildApplication() -> some ApplicationProtocol {
+        Application(
+            router: buildRouter(),
+            configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "switchboard"),
+            services: [TenantSyncService(registry: registry, interval: configuration.tenantSyncInterval)],
+            logger: services.logger)
+    }
+}
+
+/// Picks up tenants onboarded, changed or disabled by another host or by the CLI.
+struct TenantSyncService: Service {
+    let registry: TenantRegistry
+    let interval: Duration
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            do {
+                try registry.sync()
+            } catch {
+                registry.services.logger.error("tenant sync failed: \(error)")
+            }
+        }
+    }
+}

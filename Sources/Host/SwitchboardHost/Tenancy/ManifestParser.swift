@@ -1,0 +1,363 @@
+import Foundation
+import SwitchboardJSON
+import Yams
+
+/// Reads a tenant manifest from YAML and checks everything that can be checked
+/// from the file alone: the schema, types, formats, the timezone and inline secrets.
+/// It collects every problem, each with its path and line, instead of stopping at the first.
+///
+/// Checks that need the running host (plugin ids, taken domains, route clashes)
+/// are in `ManifestValidator`.
+public struct ManifestParser {
+    private var issues: [ManifestIssue] = []
+    /// The position of each path in the YAML, for issues found after parsing.
+    private(set) var marks: [String: Mark] = [:]
+
+    public init() {}
+
+    /// Parses `yaml`. Returns the manifest and the marks of its nodes, or throws
+    /// `ManifestValidationError` listing every problem.
+    public static func parse(_ yaml: String) throws -> (TenantManifest, [String: Mark]) {
+        let result = parseCollectingIssues(yaml)
+        guard let manifest = result.manifest, result.issues.isEmpty else {
+            throw ManifestValidationError(issues: result.issues)
+        }
+        return (manifest, result.marks)
+    }
+
+    /// Parses `yaml` as far as it can: the manifest (with what could be read, unless the YAML
+    /// itself is broken), the marks of its nodes, and every problem found.
+    static func parseCollectingIssues(_ yaml: String) -> (manifest: TenantManifest?, marks: [String: Mark], issues: [ManifestIssue]) {
+        var parser = ManifestParser()
+        let manifest = parser.parseDocument(yaml)
+        return (manifest, parser.marks, parser.issues)
+    }
+
+    static let topLevelKeys: Set<String> = [
+        "slug", "name", "domains", "locale", "timezone", "business_hours", "branding", "plugins", "roles", "egress",
+        "secrets",
+    ]
+    static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+    private mutating func parseDocument(_ yaml: String) -> TenantManifest? {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                issue("", nil, "the manifest is empty")
+                return nil
+            }
+            root = node
+        } catch let error as YamlError {
+            issues.append(Self.issue(from: error))
+            return nil
+        } catch {
+            issue("", nil, "not valid YAML: \(error)")
+            return nil
+        }
+        guard let mapping = root.mapping else {
+            issue("", root, "a manifest is a mapping of keys such as slug, name and domains")
+            return nil
+        }
+        for (key, _) in mapping {
+            if let name = key.string, !Self.topLevelKeys.contains(name) {
+                issue(name, key, "unknown key \"\(name)\"; expected one of \(Self.topLevelKeys.sorted().joined(separator: ", "))")
+            }
+        }
+        let slug = requiredString(mapping, "slug", "")
+        if let slug, slug.range(of: #"^[a-z0-9][a-z0-9-]{1,39}$"#, options: .regularExpression) == nil {
+            issue("slug", mapping["slug"], "must be 2 to 40 characters of a-z, 0-9 and '-', starting with a letter or digit")
+        }
+        let name = requiredString(mapping, "name", "")
+        let domains = domainList(mapping["domains"], "domains")
+        let locale = optionalString(mapping, "locale", "") ?? "en"
+        if locale.range(of: #"^[a-z]{2}(-[A-Z]{2})?$"#, options: .regularExpression) == nil {
+            issue("locale", mapping["locale"], "must look like \"nl\" or \"nl-NL\"")
+        }
+        let timezone = optionalString(mapping, "timezone", "") ?? "UTC"
+        if TimeZone(identifier: timezone) == nil {
+            issue("timezone", mapping["timezone"], "\"\(timezone)\" is not an IANA timezone such as Europe/Amsterdam")
+        }
+        let businessHours = parseBusinessHours(mapping["business_hours"])
+        let branding = parseBranding(mapping["branding"], defaultName: name ?? slug ?? "")
+        let plugins = parsePlugins(mapping["plugins"])
+        let roles = parseRoles(mapping["roles"])
+        let egress = stringList(mapping["egress"], "egress")
+        for (index, host) in egress.enumerated()
+        where host.range(of: #"^(\*\.)?[a-z0-9.-]+(:[0-9]+)?$"#, options: .regularExpression) == nil {
+            issue("egress[\(index)]", mapping["egress"]?.sequence?[index], "\"\(host)\" is not a host name (wildcards as *.example.com)")
+        }
+        let secrets = parseSecrets(mapping["secrets"])
+
+        return TenantManifest(
+            slug: slug ?? "", name: name ?? "", domains: domains, locale: locale, timezone: timezone,
+            businessHours: businessHours, branding: branding, plugins: plugins, roles: roles, egress: egress,
+            secrets: secrets, source: yaml)
+    }
+
+    // MARK: Sections
+
+    private mutating func parseBusinessHours(_ node: Node?) -> [String: [String]] {
+        guard let node else { return [:] }
+        guard let mapping = node.mapping else {
+            issue("business_hours", node, "must map weekdays (mon … sun) to ranges such as \"09:00-17:30\"")
+            return [:]
+        }
+        var hours: [String: [String]] = [:]
+        for (key, value) in mapping {
+            let day = key.string ?? ""
+            let path = "business_hours.\(day)"
+            guard Self.weekdays.contains(day) else {
+                issue(path, key, "unknown weekday \"\(day)\"; use mon, tue, wed, thu, fri, sat or sun")
+                continue
+            }
+            let ranges = value.scalar != nil ? [value.string ?? ""] : stringList(value, path)
+            for (index, range) in ranges.enumerated() where range != "closed" && !Self.isTimeRange(range) {
+                issue(ranges.count > 1 ? "\(path)[\(index)]" : path, value, "\"\(range)\" is not a range like 09:00-17:30, or \"closed\"")
+            }
+            hours[day] = ranges.filter { $0 != "closed" }
+        }
+        return hours
+    }
+
+    static func isTimeRange(_ text: String) -> Bool {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2, let start = minutes(parts[0]), let end = minutes(parts[1]) else { return false }
+        return start < end
+    }
+
+    /// Minutes since midnight of "HH:MM".
+    static func minutes(_ text: Substring) -> Int? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let hours = Int(parts[0]), let minutes = Int(parts[1]),
+            (0...24).contains(hours), (0..<60).contains(minutes), hours * 60 + minutes <= 1440
+        else { return nil }
+        return hours * 60 + minutes
+    }
+
+    private mutating func parseBranding(_ node: Node?, defaultName: String) -> TenantManifest.Branding {
+        var branding = TenantManifest.Branding(
+            name: defaultName, logoURL: nil, primaryColor: "#1f2937", accentColor: "#2563eb", emailSender: nil)
+        guard let node else { return branding }
+        guard let mapping = node.mapping else {
+            issue("branding", node, "must be a mapping with name, logo_url, primary_color, accent_color, email_sender")
+            return branding
+        }
+        let known: Set<String> = ["name", "logo_url", "primary_color", "accent_color", "email_sender"]
+        for (key, _) in mapping where !known.contains(key.string ?? "") {
+            issue("branding.\(key.string ?? "")", key, "unknown key; expected one of \(known.sorted().joined(separator: ", "))")
+        }
+        branding.name = optionalString(mapping, "name", "branding") ?? branding.name
+        branding.logoURL = optionalString(mapping, "logo_url", "branding")
+        if let logo = branding.logoURL, !(logo.hasPrefix("https://") || logo.hasPrefix("http://") || logo.hasPrefix("/")) {
+            issue("branding.logo_url", mapping["logo_url"], "must be an http(s) URL or a path starting with /")
+        }
+        for (key, keyPath) in [("primary_color", \TenantManifest.Branding.primaryColor), ("accent_color", \.accentColor)] {
+            guard let color = optionalString(mapping, key, "branding") else { continue }
+            if color.range(of: #"^#[0-9a-fA-F]{6}$"#, options: .regularExpression) == nil {
+                issue("branding.\(key)", mapping[key], "\"\(color)\" is not a colour like #1a2b3c")
+            } else {
+                branding[keyPath: keyPath] = color
+            }
+        }
+        branding.emailSender = optionalString(mapping, "email_sender", "branding")
+        if let sender = branding.emailSender, !sender.contains("@") {
+            issue("branding.email_sender", mapping["email_sender"], "must hold an email address, e.g. \"Mr. DJ <info@mr-dj.nl>\"")
+        }
+        return branding
+    }
+
+    private mutating func parsePlugins(_ node: Node?) -> [TenantManifest.PluginReference] {
+        guard let node else { return [] }
+        guard let sequence = node.sequence else {
+            issue("plugins", node, "must be a list of {id, version?, config?}")
+            return []
+        }
+        var references: [TenantManifest.PluginReference] = []
+        var seen: Set<String> = []
+        for (index, item) in sequence.enumerated() {
+            let path = "plugins[\(index)]"
+            mark(path, item)
+            guard let mapping = item.mapping else {
+                issue(path, item, "must be a mapping with id, version? and config?")
+                continue
+            }
+            for (key, _) in mapping where !["id", "version", "config"].contains(key.string ?? "") {
+                issue("\(path).\(key.string ?? "")", key, "unknown key; expected id, version or config")
+            }
+            guard let id = requiredString(mapping, "id", path) else { continue }
+            if !seen.insert(id).inserted {
+                issue("\(path).id", mapping["id"], "plugin \"\(id)\" is listed twice")
+            }
+            let version = optionalString(mapping, "version", path)
+            let config = mapping["config"].map { configJSON($0, path: "\(path).config") } ?? .object([:])
+            if mapping["config"] != nil, config.objectValue == nil {
+                issue("\(path).config", mapping["config"], "must be a mapping")
+            }
+            references.append(TenantManifest.PluginReference(id: id, version: version, config: config))
+        }
+        return references
+    }
+
+    private mutating func parseRoles(_ node: Node?) -> [String: [String]] {
+        guard let node else { return [:] }
+        guard let mapping = node.mapping else {
+            issue("roles", node, "must map role names to lists of permissions such as crm:read")
+            return [:]
+        }
+        var roles: [String: [String]] = [:]
+        for (key, value) in mapping {
+            let role = key.string ?? ""
+            let path = "roles.\(role)"
+            if role.range(of: #"^[a-z][a-z0-9_-]*$"#, options: .regularExpression) == nil {
+                issue(path, key, "role names are lowercase letters, digits, '_' and '-'")
+            }
+            let permissions = stringList(value, path)
+            for (index, permission) in permissions.enumerated()
+            where permission.range(of: #"^[a-z_]+:[a-z_*]+$"#, options: .regularExpression) == nil {
+                issue("\(path)[\(index)]", value.sequence?[index] ?? value, "\"\(permission)\" is not a permission like contacts:read")
+            }
+            roles[role] = permissions
+        }
+        return roles
+    }
+
+    private mutating func parseSecrets(_ node: Node?) -> [String: String] {
+        guard let node else { return [:] }
+        guard let mapping = node.mapping else {
+            issue("secrets", node, "must map names to env:VARIABLE references")
+            return [:]
+        }
+        var secrets: [String: String] = [:]
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            guard let reference = value.string, Self.isEnvReference(reference) else {
+                issue("secrets.\(name)", value, "must be an env:VARIABLE reference; secrets are never written inline")
+                continue
+            }
+            secrets[name] = reference
+        }
+        return secrets
+    }
+
+    static func isEnvReference(_ text: String) -> Bool {
+        text.range(of: #"^env:[A-Z_][A-Z0-9_]*$"#, options: .regularExpression) != nil
+    }
+
+    /// Converts a config node to JSON, refusing inline values under secret-looking keys.
+    private mutating func configJSON(_ node: Node, path: String) -> JSON {
+        switch node {
+        case .scalar(let scalar):
+            switch scalar.tag.description {
+            case Tag.Name.null.rawValue: return .null
+            case Tag.Name.bool.rawValue: return .bool(node.bool ?? false)
+            case Tag.Name.int.rawValue: return .number(Double(node.int ?? 0))
+            case Tag.Name.float.rawValue: return .number(node.float ?? 0)
+            default: return .string(scalar.string)
+            }
+        case .sequence(let sequence):
+            return .array(sequence.enumerated().map { configJSON($1, path: "\(path)[\($0)]") })
+        case .mapping(let mapping):
+            var members: [String: JSON] = [:]
+            for (key, value) in mapping {
+                let name = key.string ?? ""
+                let childPath = "\(path).\(name)"
+                if Self.looksSecret(name), let text = value.string, !Self.isEnvReference(text) {
+                    issue(childPath, value, "looks like a secret: use an env:VARIABLE reference, never an inline value")
+                }
+                members[name] = configJSON(value, path: childPath)
+            }
+            return .object(members)
+        case .alias:
+            issue(path, node, "YAML aliases are not supported in manifests")
+            return .null
+        }
+    }
+
+    static func looksSecret(_ key: String) -> Bool {
+        let key = key.lowercased()
+        return ["secret", "password", "api_key", "apikey", "access_token", "auth_token", "app_secret"].contains { key == $0 || key.hasSuffix("_" + $0) }
+    }
+
+    // MARK: Scalars and lists
+
+    private mutating func requiredString(_ mapping: Node.Mapping, _ key: String, _ parent: String) -> String? {
+        let path = parent.isEmpty ? key : "\(parent).\(key)"
+        guard let node = mapping[key] else {
+            issue(path, nil, "is required")
+            return nil
+        }
+        mark(path, node)
+        guard let text = node.scalar?.string, !text.isEmpty else {
+            issue(path, node, "must be a non-empty string")
+            return nil
+        }
+        return text
+    }
+
+    private mutating func optionalString(_ mapping: Node.Mapping, _ key: String, _ parent: String) -> String? {
+        guard let node = mapping[key] else { return nil }
+        let path = parent.isEmpty ? key : "\(parent).\(key)"
+        mark(path, node)
+        guard let text = node.scalar?.string else {
+            issue(path, node, "must be a string")
+            return nil
+        }
+        return text
+    }
+
+    private mutating func stringList(_ node: Node?, _ path: String) -> [String] {
+        guard let node else { return [] }
+        mark(path, node)
+        guard let sequence = node.sequence else {
+            issue(path, node, "must be a list of strings")
+            return []
+        }
+        var values: [String] = []
+        for (index, item) in sequence.enumerated() {
+            mark("\(path)[\(index)]", item)
+            guard let text = item.scalar?.string, !text.isEmpty else {
+                issue("\(path)[\(index)]", item, "must be a non-empty string")
+                continue
+            }
+            values.append(text)
+        }
+        return values
+    }
+
+    private mutating func domainList(_ node: Node?, _ path: String) -> [String] {
+        guard node != nil else {
+            issue(path, nil, "is required: list the host names this tenant answers on")
+            return []
+        }
+        let domains = stringList(node, path).map { $0.lowercased() }
+        if domains.isEmpty, node?.sequence != nil {
+            issue(path, node, "must list at least one host name")
+        }
+        for (index, domain) in domains.enumerated()
+        where domain.range(of: #"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"#, options: .regularExpression) == nil {
+            issue("\(path)[\(index)]", node?.sequence?[index], "\"\(domain)\" is not a host name (no scheme, port or path)")
+        }
+        return domains
+    }
+
+    // MARK: Issues
+
+    private mutating func mark(_ path: String, _ node: Node) {
+        if let mark = node.mark { marks[path] = mark }
+    }
+
+    private mutating func issue(_ path: String, _ node: Node?, _ message: String) {
+        let mark = node?.mark ?? marks[path]
+        issues.append(ManifestIssue(path: path, line: mark?.line, column: mark?.column, message: message))
+    }
+
+    static func issue(from error: YamlError) -> ManifestIssue {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return ManifestIssue(path: "", line: mark.line, column: mark.column, message: "not valid YAML: \(problem)")
+        default:
+            return ManifestIssue(path: "", line: nil, column: nil, message: "not valid YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import SwitchboardJSON
+
+/// A tenant as the host serves it: its manifest and its running plugin instances.
+public final class Tenant: Sendable {
+    public let manifest: TenantManifest
+    public let instances: [PluginInstance]
+    /// Every plugin route of this tenant, with the instance that serves it.
+    let routes: [(route: PluginRoute, instance: PluginInstance)]
+
+    public var slug: String { manifest.slug }
+
+    init(manifest: TenantManifest, instances: [PluginInstance]) {
+        self.manifest = manifest
+        self.instances = instances
+        self.routes = instances.flatMap { instance in instance.plugin.routes.map { ($0, instance) } }
+    }
+
+    /// The plugin route matching a request, with its path parameters.
+    func route(method: String, path: String) -> (route: PluginRoute, instance: PluginInstance, parameters: [String: String])? {
+        for (route, instance) in routes where route.method == method {
+            if let parameters = route.match(path) { return (route, instance, parameters) }
+        }
+        return nil
+    }
+
+    /// Whether any plugin route has this path under another method (for 405 answers).
+    func hasRoute(path: String) -> Bool {
+        routes.contains { $0.route.match(path) != nil }
+    }
+
+    /// The instance of plugin `id`, if this tenant runs it.
+    public func instance(of pluginID: String) -> PluginInstance? {
+        instances.first { $0.plugin.id == pluginID }
+    }
+}

@@ -1,0 +1,44 @@
+import SwitchboardJSON
+
+/// One tenant's configuration, read from a YAML manifest in `tenants/` or onboarded through the admin API.
+public struct TenantManifest: Sendable, Encodable {
+    public var slug: String
+    public var name: String
+    public var domains: [String]
+    public var locale: String
+    public var timezone: String
+    public var businessHours: [String: [String]]
+    public var branding: Branding
+    public var plugins: [PluginReference]
+    public var roles: [String: [String]]
+    public var egress: [String]
+    public var secrets: [String: String]
+    /// The YAML text the manifest was read from.
+    public var source: String
+
+    public struct Branding: Sendable, Codable {
+        public var name: String
+        public var logoURL: String?
+        public var primaryColor: String
+        public var accentColor: String
+        public var emailSender: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case logoURL = "logo_url", primaryColor = "primary_color", accentColor = "accent_color"
+            case emailSender = "email_sender"
+        }
+    }
+
+    /// A plugin the tenant runs, with its config block.
+    public struct PluginReference: Sendable, Encodable {
+        public var id: String
+        public var version: String?
+        public var config: JSON
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case slug, name, domains, locale, timezone, branding, plugins, roles, egress
+        case businessHours = "business_hours"
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import Logging
+import SwitchboardJSON
+
+/// The tenants this host serves, found by domain.
+///
+/// The database's `tenants` table is the source of truth: manifests from the
+/// tenants directory are applied to it at start, the admin API and
+/// `switchboard tenants apply` write to it, and `sync()` picks up what other
+/// hosts or the CLI changed. A tenant whose manifest or plugins fail is
+/// reported and skipped; the others keep running.
+public final class TenantRegistry: @unchecked Sendable {
+    public let catalog: PluginCatalog
+    public let services: HostServices
+    private let logger: Logger
+    private let lock = NSLock()
+    private var bySlug: [String: Tenant] = [:]
+    private var byDomain: [String: Tenant] = [:]
+    /// Why a stored tenant is not running, by slug.
+    private var problems: [String: String] = [:]
+    /// The newest `updated_at` this host has applied.
+    private var syncedThrough: Int64 = -1
+
+    public init(catalog: PluginCatalog, services: HostServices) {
+        self.catalog = catalog
+        self.services = services
+        self.logger = services.logger
+        services.events.subscribe { [weak self] event in await self?.deliver(event) }
+    }
+
+    // MARK: Lookup
+
+    /// The active tenant that serves `host` (a Host header value; any port is ignored).
+    public func tenant(forHost host: String) -> Tenant? {
+        let name = Self.hostName(host)
+        return lock.withLock { byDomain[name] }
+    }
+
+    public func tenant(slug: String) -> Tenant? {
+        lock.withLock { bySlug[slug] }
+    }
+
+    public var active: [Tenant] {
+        lock.withLock { bySlug.values.sorted { $0.slug < $1.slug } }
+    }
+
+    /// Lowercases a Host header value and strips its port.
+    static func hostName(_ host: String) -> String {
+        var name = host.lowercased()
+        if name.hasPrefix("[") { return name }  // IPv6 literal: never a tenant domain
+        if let colon = name.lastIndex(of: ":") { name = String(name[..<colon]) }
+        return name.hasSuffix(".") ? String(name.dropLast()) : name
+    }
+
+    /// A validator that knows the domains of every stored tenant.
+    public func validator() throws -> ManifestValidator {
+        var taken: [String: String] = [:]
+        for row in try storedTenants() where row.status == "active" {
+            guard let manifest = try? ManifestParser.parse(row.manifest).0 else { continue }
+            for domain in manifest.domains { taken[domain] = manifest.slug }
+        }
+        return ManifestValidator(catalog: catalog, takenDomains: taken)
+    }
+
+    // MARK: Changes
+
+    /// Stores every `*.yaml` manifest in `directory` (keeping a disabled tenant disabled), then activates
+    /// all stored tenants. Returns the problems found, by file or slug.
+    @discardableResult
+    public func bootstrap(directory: String?) throws -> [String: String] {
+        var report: [String: String] = [:]
+        if let directory {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for file in files.sorted() where file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+                let path = (directory as NSString).appendingPathComponent(file)
+                do {
+                    let yaml = try String(contentsOfFile: path, encoding: .utf8)
+                    try store(try validator().validate(yaml: yaml), actor: "system:tenants-dir", keepStatus: true)
+                } catch {
+                    report[path] = "\(error)"
+                    logger.error("tenant manifest refused", metadata: ["file": "\(path)", "error": "\(error)"])
+                }
+            }
+        }
+        try sync()
+        lock.withLock { for (slug, problem) in problems { report[slug] = problem } }
+        return report
+    }
+
+    /// Validates, stores and activates a manifest at once. Throws `ManifestValidationError` or
+    /// `PluginInstanceError`; on any error nothing is stored.
+    @discardableResult
+    public func onboard(yaml: String, actor: String) throws -> Tenant {
+        let manifest = try validator().validate(yaml: yaml)
+        let tenant = try start(manifest)
+        try store(manifest, actor: actor, keepStatus: false)
+        activate(tenant)
+        return tenant
+    }
+
+    /// Disables a tenant: it stops answering on its domains at once. Returns false if unknown.
+    @discardableResult
+    public func disable(slug: String, actor: String) throws -> Bool {
+        let changed = try services.database.transaction { connection in
+            let count = try connection.execute(
+                "UPDATE tenants SET status = 'disabled', updated_at = $2 WHERE tenant_id = $1",
+                [.text(slug), .integer(Clock.nowMillis())])
+            if count > 0 {
+                try services.audit.record(tenantID: slug, actor: actor, action: "tenant_disabled", subject: slug, in: connection)
+            }
+            return count > 0
+        }
+        if changed { deactivate(slug: slug) }
+        return changed
+    }
+
+    /// Applies tenants stored or changed since the last sync (by this host, another host or the CLI).
+    public func sync() throws {
+        let since = lock.withLock { syncedThrough }
+        let rows = try storedTenants(updatedAfter: since)
+        for row in rows {
+            if row.status != "active" {
+                deactivate(slug: row.slug)
+                continue
+            }
+            if let running = tenant(slug: row.slug), running.manifest.source == row.manifest { continue }
+            do {
+                let manifest = try ManifestParser.parse(row.manifest).0
+                activate(try start(manifest))
+                lock.withLock { _ = problems.removeValue(forKey: row.slug) }
+            } catch {
+                lock.withLock { problems[row.slug] = "\(error)" }
+                logger.error("tenant not started", metadata: ["tenant": "\(row.slug)", "error": "\(error)"])
+            }
+        }
+        if let newest = rows.map(\.updatedAt).max() {
+            lock.withLock { syncedThrough = max(syncedThrough, newest) }
+        }
+    }
+
+    // MARK: Status
+
+    /// One stored tenant as the admin API lists it.
+    public struct Status: Encodable, Sendable {
+        public let slug: String
+        public let name: String
+        public let domains: [String]
+        public let status: String
+        public let running: Bool
+        public let plugins: [String]
+        public let problem: String?
+    }
+
+    public func statuses() throws -> [Status] {
+        try storedTenants().map { row in
+            let manifest = try? ManifestParser.parse(row.manifest).0
+            let running = tenant(slug: row.slug)
+            return Status(
+                slug: row.slug, name: manifest?.name ?? row.slug, domains: manifest?.domains ?? [], status: row.status,
+                running: running != nil,
+                plugins: running?.instances.map { "\($0.plugin.id)@\($0.plugin.version)" } ?? [],
+                problem: lock.withLock { problems[row.slug] })
+        }
+    }
+
+    /// Whether every active stored tenant is running.
+    public var allRunning: Bool {
+        lock.withLock { problems.isEmpty }
+    }
+
+    // MARK: Internals
+
+    private struct StoredTenant {
+        let slug: String
+        let manifest: String
+        let status: String
+        let updatedAt: Int64
+    }
+
+    private func storedTenants(updatedAfter: Int64 = -1) throws -> [StoredTenant] {
+        try services.database.read { connection in
+            try connection.query(
+                "SELECT tenant_id, manifest, status, updated_at FROM tenants WHERE updated_at > $1 ORDER BY tenant_id",
+                [.integer(updatedAfter)])
+        }.map {
+            StoredTenant(
+                slug: $0.string("tenant_id") ?? "", manifest: $0.string("manifest") ?? "",
+                status: $0.string("status") ?? "disabled", updatedAt: $0.int("updated_at") ?? 0)
+        }
+    }
+
+    /// Upserts a manifest. With `keepStatus`, an existing tenant keeps its status; otherwise it becomes active.
+    private func store(_ manifest: TenantManifest, actor: String, keepStatus: Bool) throws {
+        try services.database.transaction { connection in
+            let existing = try connection.query(
+                "SELECT manifest, status FROM tenants WHERE tenant_id = $1", [.text(manifest.slug)]
+            ).first
+            if keepStatus, existing?.string("manifest") == manifest.source { return }
+            let now = Clock.nowMillis()
+            let status = keepStatus ? (existing?.string("status") ?? "active") : "active"
+            try connection.execute(
+                """
+                INSERT INTO tenants (tenant_id, manifest, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+                ON CONFLICT (tenant_id) DO UPDATE SET manifest = excluded.manifest, status = excluded.status,
+                    updated_at = excluded.updated_at
+                """,
+                [.text(manifest.slug), .text(manifest.source), .text(status), .integer(now)])
+            try services.audit.record(
+                tenantID: manifest.slug, actor: actor, action: existing == nil ? "tenant_onboarded" : "tenant_updated",
+                subject: manifest.slug,
+                details: .object(["plugins": .array(manifest.plugins.map { .string($0.id) }), "status": .string(status)]),
+                in: connection)
+        }
+    }
+
+    /// Creates the plugin instances of a manifest. Nothing is registered yet.
+    private func start(_ manifest: TenantManifest) throws -> Tenant {
+        var instances: [PluginInstance] = []
+        for reference in manifest.plugins {
+            guard let plugin = catalog.resolve(id: reference.id, version: reference.version) else {
+                throw PluginInstanceError(pluginID: reference.id, tenantID: manifest.slug, message: "the plugin is not loaded on this host")
+            }
+            instances.append(try PluginInstance(plugin: plugin, tenant: manifest, config: reference.config, services: services))
+        }
+        return Tenant(manifest: manifest, instances: instances)
+    }
+
+    private func activate(_ tenant: Tenant) {
+        lock.withLock {
+            if let old = bySlug[tenant.slug] {
+                for domain in old.manifest.domains where byDomain[domain] === old { byDomain[domain] = nil }
+            }
+            bySlug[tenant.slug] = tenant
+            for domain in tenant.manifest.domains { byDomain[domain] = tenant }
+            problems[tenant.slug] = nil
+        }
+        logger.info("tenant active", metadata: [
+            "tenant": "\(tenant.slug)", "domains": "\(tenant.manifest.domains.joined(separator: ","))",
+            "plugins": "\(tenant.instances.map { $0.plugin.id }.joined(separator: ","))",
+        ])
+    }
+
+    private func deactivate(slug: String) {
+        lock.withLock {
+            guard let old = bySlug.removeValue(forKey: slug) else { return }
+            for domain in old.manifest.domains where byDomain[domain] === old { byDomain[domain] = nil }
+            problems[slug] = nil
+        }
+    }
+
+    /// Hands an event to the tenant's plugins other than the one that raised it, off the caller's thread.
+    private func deliver(_ event: TenantEvent) async {
+        guard let tenant = tenant(slug: event.tenantID) else { return }
+        for instance in tenant.instances where instance.plugin.id != event.source {
+            let result = instance.handleEvent(event.json)
+            if !result.ok {
+                logger.warning("plugin failed an event", metadata: [
+                    "tenant": "\(event.tenantID)", "plugin": "\(instance.plugin.id)", "event": "\(event.type)",
+                    "error": "\(result.errorMessage)",
+                ])
+            }
+        }
+    }
+}

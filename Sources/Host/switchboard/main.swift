@@ -1,0 +1,3 @@
+import SwitchboardHost
+
+await SwitchboardCommand.runFromCommandLine()

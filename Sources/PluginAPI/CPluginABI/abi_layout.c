@@ -1,0 +1,17 @@
+/*
+ * Compile-time guard on the ABI's memory layout. If a change to plugin_abi.h
+ * moves a member or changes a size on a 64-bit target, this file stops
+ * compiling, long before a plugin built against the old layout crashes.
+ */
+#include "plugin_abi.h"
+
+#if UINTPTR_MAX == 0xffffffffffffffffu
+_Static_assert(sizeof(sb_bytes) == 16, "sb_bytes layout");
+_Static_assert(sizeof(sb_owned_bytes) == 16, "sb_owned_bytes layout");
+_Static_assert(offsetof(sb_host_api, log) == 8, "sb_host_api header layout");
+_Static_assert(offsetof(sb_host_api, free_bytes) == 8 + 14 * 8, "sb_host_api v1.0 members");
+_Static_assert(sizeof(sb_host_api) == 8 + 15 * 8, "sb_host_api v1.0 size");
+_Static_assert(offsetof(sb_plugin_descriptor, plugin_id) == 8, "descriptor header layout");
+_Static_assert(offsetof(sb_plugin_descriptor, create_instance) == 40, "descriptor strings layout");
+_Static_assert(sizeof(sb_plugin_descriptor) == 40 + 7 * 8, "descriptor v1.0 size");
+#endif

@@ -1,0 +1,265 @@
+/*
+ * plugin_abi.h — the Switchboard plugin ABI.
+ *
+ * One header, C11, <stdint.h>/<stddef.h> only, so a plugin can be written in
+ * any language that can export a C function. Modelled on SQLite's
+ * sqlite3ext.h (the host hands the plugin a table of function pointers) and
+ * Envoy's dynamic-module abi.h (every pointer says who owns it).
+ *
+ * VERSIONING
+ *   SB_ABI_MAJOR  a breaking change. The host refuses a plugin whose major
+ *                 differs from its own.
+ *   SB_ABI_MINOR  an appended struct member, function or enum value. A plugin
+ *                 built against an older minor keeps loading: every struct
+ *                 starts with `struct_size`, and members are only ever appended.
+ *                 Before reading a member, check that `struct_size` covers it
+ *                 (SB_HAS_MEMBER below).
+ *   A test pins this file's SHA-256 per version: editing it without bumping
+ *   the version fails the build (Sources/PluginAPI/CPluginABI/abi-pins.txt).
+ *
+ * ENTRY POINT
+ *   The only symbol a plugin exports is a function (dlsym is only guaranteed
+ *   for functions), with the major version in its name:
+ *
+ *     const sb_plugin_descriptor *switchboard_plugin_entry_v1(uint16_t host_major,
+ *                                                             uint16_t host_minor);
+ *
+ *   It returns a pointer to a descriptor with static storage duration, or NULL
+ *   if the plugin cannot run on that host. The host never frees it.
+ *
+ * DATA
+ *   Everything beyond scalars crosses as UTF-8 JSON bytes with an explicit
+ *   length (no NUL terminator is needed or implied).
+ *
+ * OWNERSHIP (read this before writing a plugin)
+ *   sb_bytes        BORROWED. Valid only for the duration of the call that
+ *                   received it. Copy what you want to keep. Never free it.
+ *   sb_owned_bytes  OWNED by the side that allocated it. It is freed by that
+ *                   side's own free function and nobody else's:
+ *                     - buffers a plugin returns to the host are freed by the
+ *                       host calling descriptor->free_bytes;
+ *                     - buffers the host returns to a plugin are freed by the
+ *                       plugin calling host->free_bytes.
+ *                   A zero-length buffer may have ptr == NULL; free_bytes
+ *                   accepts that.
+ *   const char *    in the descriptor: static, NUL-terminated, plugin-owned,
+ *                   valid for the life of the process.
+ *
+ * ERRORS
+ *   Every call returns an sb_status. On anything but SB_OK, the call may put
+ *   a JSON error body {"code": "...", "message": "..."} into its out buffer.
+ *   Nothing unwinds across this boundary: no C++ exception, Swift error or
+ *   Rust panic may escape a function declared here.
+ *
+ * THREADING
+ *   The host serialises calls into one instance, but calls may arrive on any
+ *   thread. Host API functions are thread-safe. They are valid from
+ *   create_instance until destroy_instance returns, and only on the instance
+ *   they were given to.
+ *
+ * TENANCY
+ *   One instance serves exactly one tenant. The sb_host_ctx handed to
+ *   create_instance is bound by the host to that tenant and plugin: every host
+ *   API call is scoped by it, and nothing a plugin passes can name another
+ *   tenant.
+ *
+ * UNLOADING
+ *   The host never dlclose()s a plugin. A new version is loaded beside the old.
+ */
+#ifndef SWITCHBOARD_PLUGIN_ABI_H
+#define SWITCHBOARD_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SB_ABI_MAJOR 1
+#define SB_ABI_MINOR 0
+
+/* The exported entry symbol's name, as a string for dlsym. */
+#define SB_PLUGIN_ENTRY_SYMBOL "switchboard_plugin_entry_v1"
+
+/* True if a struct whose first member is struct_size contains `member`. */
+#define SB_HAS_MEMBER(ptr, type, member) \
+    ((ptr)->struct_size >= offsetof(type, member) + sizeof(((type *)0)->member))
+
+/* ---------------------------------------------------------------- status */
+
+typedef int32_t sb_status;
+#define SB_OK 0           /* success                                          */
+#define SB_ERROR 1        /* generic failure; see the JSON error body         */
+#define SB_NOT_FOUND 2    /* the record, route, job or contact does not exist */
+#define SB_UNSUPPORTED 3  /* the callee does not implement this call          */
+#define SB_DENIED 4       /* policy, egress allow-list or permissions refused */
+#define SB_BAD_ARGUMENT 5 /* malformed JSON or a missing field                */
+#define SB_RETRY 6        /* transient; the caller may try again later        */
+
+/* ---------------------------------------------------------- capabilities */
+
+/* Capability bits a plugin declares in its descriptor. */
+#define SB_CAP_FLOWS 0x01u       /* handles conversation events      */
+#define SB_CAP_TEMPLATES 0x02u   /* provides message templates       */
+#define SB_CAP_PIPELINES 0x04u   /* CRM pipelines and stages         */
+#define SB_CAP_ANALYTICS 0x08u   /* answers query_analytics          */
+#define SB_CAP_HTTP_ROUTES 0x10u /* serves the routes in routes_json */
+#define SB_CAP_JOBS 0x20u        /* runs scheduled jobs (run_job)    */
+
+/* ---------------------------------------------------------------- bytes */
+
+/* BORROWED for the duration of one call. */
+typedef struct sb_bytes {
+    const uint8_t *ptr;
+    size_t len;
+} sb_bytes;
+
+/* OWNED by whoever allocated it; freed through that side's free_bytes. */
+typedef struct sb_owned_bytes {
+    uint8_t *ptr;
+    size_t len;
+} sb_owned_bytes;
+
+/* Log levels for sb_host_api.log. */
+#define SB_LOG_DEBUG 0
+#define SB_LOG_INFO 1
+#define SB_LOG_WARNING 2
+#define SB_LOG_ERROR 3
+
+/* Opaque handles. The host owns sb_host_ctx; the plugin owns sb_instance. */
+typedef struct sb_host_ctx sb_host_ctx;
+typedef struct sb_instance sb_instance;
+
+/* ------------------------------------------------------------- host API */
+
+/*
+ * The services the host offers one plugin instance, bound to one tenant.
+ * The table and its ctx are HOST-owned and stay valid until destroy_instance
+ * returns. Every function takes the ctx it was handed in create_instance.
+ * Every `out` buffer is host-allocated: free it with host->free_bytes.
+ * JSON shapes are documented in docs/plugin-abi.md.
+ */
+typedef struct sb_host_api {
+    uint32_t struct_size; /* sizeof(sb_host_api) as the host compiled it */
+    uint16_t abi_major;
+    uint16_t abi_minor;
+
+    /* Write one line to the host's structured log, tagged with tenant and plugin. */
+    void (*log)(sb_host_ctx *ctx, int32_t level, sb_bytes message);
+
+    /* Milliseconds since the Unix epoch on the host's clock (tests may fake it). */
+    int64_t (*now_ms)(sb_host_ctx *ctx);
+
+    /* Tenant-scoped record store, namespaced by (tenant, plugin, collection, key).
+     * `value` and `*out` are JSON. store_get returns SB_NOT_FOUND for a missing key.
+     * store_query takes {"prefix"?: string, "after"?: key, "limit"?: int,
+     * "where"?: {field: value}} and returns {"records": [{"key", "value", "updated_at"}],
+     * "next"?: key}. */
+    sb_status (*store_put)(sb_host_ctx *ctx, sb_bytes collection, sb_bytes key, sb_bytes value);
+    sb_status (*store_get)(sb_host_ctx *ctx, sb_bytes collection, sb_bytes key, sb_owned_bytes *out);
+    sb_status (*store_query)(sb_host_ctx *ctx, sb_bytes collection, sb_bytes query, sb_owned_bytes *out);
+    sb_status (*store_delete)(sb_host_ctx *ctx, sb_bytes collection, sb_bytes key);
+
+    /* Contacts of this tenant. `request` is JSON; see docs/plugin-abi.md.
+     * contact_get:    {"id"} | {"phone"} | {"email"}  -> the contact with attributes and labels
+     * contact_update: {"id", "attributes"?: {...}, "add_labels"?: [...], "remove_labels"?: [...]}
+     *                 -> the updated contact */
+    sb_status (*contact_get)(sb_host_ctx *ctx, sb_bytes request, sb_owned_bytes *out);
+    sb_status (*contact_update)(sb_host_ctx *ctx, sb_bytes request, sb_owned_bytes *out);
+
+    /* Durable jobs. schedule_job takes {"kind", "run_at" (ms), "payload"?, "unique_key"?,
+     * "max_attempts"?} and returns {"id", "created": bool}; a unique_key already pending
+     * returns the existing job. cancel_job takes {"id"} or {"unique_key"} and returns
+     * {"cancelled": n}. list_jobs takes {"status"?, "kind"?} and returns {"jobs": [...]}. */
+    sb_status (*schedule_job)(sb_host_ctx *ctx, sb_bytes job, sb_owned_bytes *out);
+    sb_status (*cancel_job)(sb_host_ctx *ctx, sb_bytes selector, sb_owned_bytes *out);
+    sb_status (*list_jobs)(sb_host_ctx *ctx, sb_bytes filter, sb_owned_bytes *out);
+
+    /* Send a message to a contact through the host's outbound policy.
+     * {"contact_id", "channel"?, "type": "session_text"|"template", "text"?,
+     *  "template_name"?, "variables"?, "send_at"?} -> {"message_id", "status", ...}.
+     * A policy block returns SB_DENIED with the reason in the error body. */
+    sb_status (*send_message)(sb_host_ctx *ctx, sb_bytes message, sb_owned_bytes *out);
+
+    /* Publish {"type", "data"} on this tenant's event bus. Delivery is
+     * asynchronous: it never re-enters the calling instance during this call. */
+    sb_status (*emit_event)(sb_host_ctx *ctx, sb_bytes event);
+
+    /* Outbound HTTP through the host, allowed only to the hosts in the tenant
+     * manifest's egress list (SB_DENIED otherwise).
+     * {"method", "url", "headers"?: {...}, "body"?: string, "body_base64"?: string,
+     *  "timeout_ms"?} -> {"status", "headers", "body_base64"}. */
+    sb_status (*http_request)(sb_host_ctx *ctx, sb_bytes request, sb_owned_bytes *out);
+
+    /* Free a buffer the host allocated. */
+    void (*free_bytes)(sb_owned_bytes buffer);
+
+    /* Append new members below this line only. */
+} sb_host_api;
+
+/* ------------------------------------------------------ plugin descriptor */
+
+/*
+ * What a plugin exports. Static storage, PLUGIN-owned, never freed.
+ * Every function but the required ones may be NULL when the matching
+ * capability is absent. Required: create_instance, destroy_instance,
+ * handle_event, free_bytes.
+ * Every `out` buffer is plugin-allocated: the host frees it with
+ * descriptor->free_bytes.
+ */
+typedef struct sb_plugin_descriptor {
+    uint32_t struct_size; /* sizeof(sb_plugin_descriptor) as the plugin compiled it */
+    uint16_t abi_major;   /* must equal the host's SB_ABI_MAJOR */
+    uint16_t abi_minor;   /* the minor the plugin was built against */
+
+    const char *plugin_id;      /* [a-z0-9-]+, unique per host, e.g. "mrdj-crm" */
+    const char *plugin_version; /* semver, e.g. "1.2.0" */
+    uint64_t capabilities;      /* SB_CAP_* bits */
+
+    /* JSON array of the HTTP routes the plugin serves on its tenants' domains:
+     * [{"method": "GET", "path": "/api/crm/leads/{id}", "permission": "crm:read"}].
+     * NULL or "[]" when there are none. */
+    const char *routes_json;
+
+    /* Create the instance for one tenant. `host` and `ctx` stay valid until
+     * destroy_instance; `tenant` ({"slug","name","timezone","locale",...}) and
+     * `config` (the manifest's config for this plugin) are borrowed JSON.
+     * On failure, set *out_error to a JSON error body. */
+    sb_status (*create_instance)(const sb_host_api *host, sb_host_ctx *ctx, sb_bytes tenant,
+                                 sb_bytes config, sb_instance **out_instance,
+                                 sb_owned_bytes *out_error);
+
+    /* Handle one event {"type", "id", "occurred_at", "data"}; reply with
+     * {"actions"?: [...]} or nothing (out left empty). */
+    sb_status (*handle_event)(sb_instance *instance, sb_bytes event, sb_owned_bytes *out);
+
+    /* Serve one of routes_json. Request: {"method", "path", "route", "params",
+     * "query", "headers", "body_base64", "identity"}. Response: {"status",
+     * "headers"?, "body"? (UTF-8) | "body_base64"?, "json"?: any}. */
+    sb_status (*handle_http)(sb_instance *instance, sb_bytes request, sb_owned_bytes *out);
+
+    /* Run a job the instance scheduled: {"id", "kind", "payload", "attempt"}.
+     * SB_RETRY asks the scheduler to try again with backoff. */
+    sb_status (*run_job)(sb_instance *instance, sb_bytes job, sb_owned_bytes *out);
+
+    /* Answer {"metric", "from"?, "to"?, "params"?} with a JSON result. */
+    sb_status (*query_analytics)(sb_instance *instance, sb_bytes query, sb_owned_bytes *out);
+
+    /* Destroy the instance. The host calls nothing on it afterwards. */
+    void (*destroy_instance)(sb_instance *instance);
+
+    /* Free a buffer the plugin allocated. */
+    void (*free_bytes)(sb_owned_bytes buffer);
+
+    /* Append new members below this line only. */
+} sb_plugin_descriptor;
+
+/* The signature of the exported entry symbol SB_PLUGIN_ENTRY_SYMBOL. */
+typedef const sb_plugin_descriptor *(*sb_plugin_entry_fn)(uint16_t host_major, uint16_t host_minor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWITCHBOARD_PLUGIN_ABI_H */

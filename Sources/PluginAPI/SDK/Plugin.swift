@@ -1,0 +1,168 @@
+@_exported import SwitchboardJSON
+import CPluginABI
+
+/// What a plugin is: its id, version, capabilities and HTTP routes.
+public struct PluginInfo: Sendable {
+    public var id: String
+    public var version: String
+    public var capabilities: Capabilities
+    public var routes: [Route]
+
+    public init(id: String, version: String, capabilities: Capabilities, routes: [Route] = []) {
+        self.id = id
+        self.version = version
+        self.capabilities = capabilities
+        self.routes = routes
+    }
+}
+
+/// The capability bits of `plugin_abi.h` (`SB_CAP_*`).
+public struct Capabilities: OptionSet, Sendable {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+
+    public static let flows = Capabilities(rawValue: UInt64(SB_CAP_FLOWS))
+    public static let templates = Capabilities(rawValue: UInt64(SB_CAP_TEMPLATES))
+    public static let pipelines = Capabilities(rawValue: UInt64(SB_CAP_PIPELINES))
+    public static let analytics = Capabilities(rawValue: UInt64(SB_CAP_ANALYTICS))
+    public static let httpRoutes = Capabilities(rawValue: UInt64(SB_CAP_HTTP_ROUTES))
+    public static let jobs = Capabilities(rawValue: UInt64(SB_CAP_JOBS))
+}
+
+/// An HTTP route a plugin serves on its tenants' domains, and the permission it requires.
+public struct Route: Codable, Sendable {
+    public var method: String
+    public var path: String
+    public var permission: String
+
+    public init(_ method: String, _ path: String, permission: String) {
+        self.method = method
+        self.path = path
+        self.permission = permission
+    }
+}
+
+/// Everything an instance learns when it is created for one tenant.
+public struct PluginContext {
+    /// The host services, bound to this instance's tenant.
+    public let host: Host
+    /// The tenant: `slug`, `name`, `timezone`, `locale`, `branding`.
+    public let tenant: JSON
+    /// This plugin's `config` block from the tenant manifest.
+    public let config: JSON
+}
+
+/// An event delivered to a plugin: `{type, id, occurred_at, data}`.
+public struct Event: Codable, Sendable {
+    public var type: String
+    public var id: String
+    public var occurredAt: Int64?
+    public var data: JSON
+
+    enum CodingKeys: String, CodingKey {
+        case type, id, data
+        case occurredAt = "occurred_at"
+    }
+}
+
+/// An HTTP request routed to a plugin.
+public struct HTTPRequest: Codable, Sendable {
+    public var method: String
+    public var path: String
+    /// The route pattern that matched, e.g. `/api/crm/leads/{id}`.
+    public var route: String
+    public var params: [String: String]
+    public var query: [String: String]
+    public var headers: [String: String]
+    public var bodyBase64: String?
+    /// Who is calling: `{"kind", "name", "role", "permissions"}` once authentication exists.
+    public var identity: JSON?
+
+    enum CodingKeys: String, CodingKey {
+        case method, path, route, params, query, headers, identity
+        case bodyBase64 = "body_base64"
+    }
+
+    /// The raw request body.
+    public var body: [UInt8] {
+        guard let bodyBase64, let data = Base64.decode(bodyBase64) else { return [] }
+        return data
+    }
+
+    /// Decodes the JSON body into `T`, or throws a `badArgument` error naming the problem.
+    public func decodeBody<T: Decodable>(as type: T.Type = T.self) throws -> T {
+        do {
+            return try JSONCoding.decode(T.self, from: body)
+        } catch {
+            throw PluginError.badArgument("invalid JSON body: \(error)")
+        }
+    }
+}
+
+/// An HTTP response from a plugin.
+public struct HTTPResponse: Encodable, Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: String?
+    public var json: JSON?
+
+    public init(status: Int = 200, headers: [String: String] = [:], body: String? = nil, json: JSON? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.json = json
+    }
+
+    /// A response whose body is `value` encoded as JSON.
+    public static func json(_ value: some Encodable, status: Int = 200) throws -> HTTPResponse {
+        HTTPResponse(status: status, json: try JSON(encoding: value))
+    }
+}
+
+/// A scheduled job handed back to the plugin that scheduled it.
+public struct Job: Codable, Sendable {
+    public var id: String
+    public var kind: String
+    public var payload: JSON
+    public var attempt: Int
+}
+
+/// What a Swift plugin implements. Every method but `init` has a default, so a
+/// plugin implements only what its capabilities promise.
+///
+/// The host serialises calls into one instance, so an implementation needs no locking.
+public protocol Plugin: AnyObject {
+    /// The plugin's identity, capabilities and routes.
+    static var info: PluginInfo { get }
+
+    /// Creates the instance for one tenant.
+    init(context: PluginContext) throws
+
+    /// Handles an event; the returned JSON, if any, goes back to the host.
+    func handleEvent(_ event: Event) throws -> JSON?
+
+    /// Serves one of `info.routes`.
+    func handleHTTP(_ request: HTTPRequest) throws -> HTTPResponse
+
+    /// Runs a job this plugin scheduled. Throw a `.retry` error to be retried with backoff.
+    func runJob(_ job: Job) throws -> JSON?
+
+    /// Answers an analytics query `{metric, from?, to?, params?}`.
+    func queryAnalytics(_ query: JSON) throws -> JSON
+}
+
+extension Plugin {
+    public func handleEvent(_ event: Event) throws -> JSON? { nil }
+
+    public func handleHTTP(_ request: HTTPRequest) throws -> HTTPResponse {
+        throw PluginError.unsupported("\(Self.info.id) serves no HTTP routes")
+    }
+
+    public func runJob(_ job: Job) throws -> JSON? {
+        throw PluginError.unsupported("\(Self.info.id) runs no jobs")
+    }
+
+    public func queryAnalytics(_ query: JSON) throws -> JSON {
+        throw PluginError.unsupported("\(Self.info.id) answers no analytics queries")
+    }
+}
