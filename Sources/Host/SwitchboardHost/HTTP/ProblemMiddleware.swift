@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every error into a problem+json response, so no route answers with an empty 500,
 /// and logs unexpected errors with the request id.
@@ -13,6 +14,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             let problem = Problem(
                 status: error.status, title: error.status.reasonPhrase,
                 detail: error.body ?? Self.defaultDetail(error.status))
+            return try problem.response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            let problem = Problem(status: .contentTooLarge, title: "Content Too Large", detail: Self.defaultDetail(.contentTooLarge))
             return try problem.response(from: request, context: context)
         } catch let error as ManifestValidationError {
             return try Problem.invalidManifest(error).response(from: request, context: context)

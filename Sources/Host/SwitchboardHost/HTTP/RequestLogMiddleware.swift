@@ -26,4 +26,5 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
 extension HTTPField.Name {
     static let xRequestID = Self("X-Request-ID")!
     static let xForwardedHost = Self("X-Forwarded-Host")!
+    static let host = Self("Host")!
 }

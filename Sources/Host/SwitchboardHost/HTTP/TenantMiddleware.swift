@@ -34,6 +34,7 @@ struct TenantMiddleware: RouterMiddleware {
         {
             return forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? forwarded
         }
-        return request.head.authority ?? ""
+        // The HTTP/1 server turns Host into the authority; a request built in-process may still carry the field.
+        return request.headers[.host] ?? request.head.authority ?? ""
     }
 }

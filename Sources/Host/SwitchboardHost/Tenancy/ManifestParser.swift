@@ -247,13 +247,7 @@ public struct ManifestParser {
     private mutating func configJSON(_ node: Node, path: String) -> JSON {
         switch node {
         case .scalar(let scalar):
-            switch scalar.tag.description {
-            case Tag.Name.null.rawValue: return .null
-            case Tag.Name.bool.rawValue: return .bool(node.bool ?? false)
-            case Tag.Name.int.rawValue: return .number(Double(node.int ?? 0))
-            case Tag.Name.float.rawValue: return .number(node.float ?? 0)
-            default: return .string(scalar.string)
-            }
+            return Self.scalarJSON(scalar)
         case .sequence(let sequence):
             return .array(sequence.enumerated().map { configJSON($1, path: "\(path)[\($0)]") })
         case .mapping(let mapping):
@@ -271,6 +265,25 @@ public struct ManifestParser {
             issue(path, node, "YAML aliases are not supported in manifests")
             return .null
         }
+    }
+
+    /// A scalar as JSON: quoted scalars are strings; plain ones follow YAML 1.2's core schema.
+    static func scalarJSON(_ scalar: Node.Scalar) -> JSON {
+        let text = scalar.string
+        guard scalar.style == .plain else { return .string(text) }
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        default: break
+        }
+        if let integer = Int(text) { return .number(Double(integer)) }
+        if text.range(of: #"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$"#, options: .regularExpression) != nil,
+            let number = Double(text)
+        {
+            return .number(number)
+        }
+        return .string(text)
     }
 
     static func looksSecret(_ key: String) -> Bool {

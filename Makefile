@@ -1,0 +1,41 @@
+# Switchboard — the two commands:
+#   make run    install what a fresh Debian machine lacks, build, serve the demo tenants on SQLite
+#   make test   the same setup, then build the plugin libraries and run every test
+
+SWIFT       ?= swift
+HOST        ?= 127.0.0.1
+PORT        ?= 8080
+# Debian packages the build and the tests need (C libraries wrapped by Sources/System/*).
+APT_PACKAGES = libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev pkg-config gcc
+
+BIN_DIR      = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
+
+.PHONY: setup build run test clean
+
+## setup: install the missing apt packages (root, or sudo when available)
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	else echo "==> system packages present"; fi
+
+## build: the host, the plugin libraries and the tests
+build: setup
+	@echo "==> building (first build compiles the dependencies: a few minutes on 2 cores)"
+	$(SWIFT) build --build-tests
+
+## run: serve the demo tenants in tenants/ on SQLite (./data/switchboard.sqlite)
+run: build
+	@echo "==> serving on http://$(HOST):$(PORT)  (try: curl -H 'Host: mrdj.localhost' $(HOST):$(PORT)/api/v1/tenant)"
+	SWITCHBOARD_ADMIN_TOKEN=$${SWITCHBOARD_ADMIN_TOKEN:-dev-admin-token} \
+	  $(BIN_DIR)/switchboard serve --host $(HOST) --port $(PORT)
+
+## test: every test, against the freshly built plugin libraries
+test: build
+	@echo "==> running tests"
+	SWITCHBOARD_TEST_PLUGINS_DIR=$(BIN_DIR) $(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build data

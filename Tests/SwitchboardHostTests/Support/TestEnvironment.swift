@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import SwitchboardHost
+
+/// Paths and builders shared by the tests.
+enum TestEnvironment {
+    /// The repository root, found from this file's path.
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Where the plugin libraries were built: `make test` passes it; a plain `swift build` puts them in .build/debug.
+    static var pluginsDirectory: String {
+        if let directory = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_PLUGINS_DIR"], !directory.isEmpty {
+            return directory
+        }
+        return repositoryRoot.appendingPathComponent(".build/debug").path
+    }
+
+    static let abiInclude = repositoryRoot.appendingPathComponent("Sources/PluginAPI/CPluginABI/include").path
+    static let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures")
+
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// A fresh, empty temporary directory.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A host on a fresh SQLite file, with the built plugins and the given manifests as its tenants directory.
+    static func host(manifests: [String: String], adminToken: String? = "test-admin-token") throws -> SwitchboardHost {
+        let directory = try temporaryDirectory()
+        let tenants = directory.appendingPathComponent("tenants")
+        try FileManager.default.createDirectory(at: tenants, withIntermediateDirectories: true)
+        for (name, yaml) in manifests {
+            try yaml.write(to: tenants.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
+        }
+        var configuration = HostConfiguration()
+        configuration.database = .sqlite(path: directory.appendingPathComponent("test.sqlite").path)
+        configuration.tenantsDirectory = tenants.path
+        configuration.pluginsDirectory = pluginsDirectory
+        configuration.adminToken = adminToken
+        configuration.port = 0
+        return try SwitchboardHost.start(configuration, logger: logger)
+    }
+
+    /// A host serving the four demo manifests from `tenants/`.
+    static func demoHost() throws -> SwitchboardHost {
+        var manifests: [String: String] = [:]
+        for name in ["tutorbot", "leadqualifier", "mrdj", "chargecars"] {
+            manifests[name] = try String(
+                contentsOf: repositoryRoot.appendingPathComponent("tenants/\(name).yaml"), encoding: .utf8)
+        }
+        return try host(manifests: manifests)
+    }
+
+    /// Compiles a C fixture into a shared library with the system C compiler; returns its path.
+    static func compileFixture(_ name: String) throws -> String {
+        let output = try temporaryDirectory().appendingPathComponent("lib\(name).so").path
+        let source = fixtures.appendingPathComponent("plugins/\(name).c").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["cc", "-shared", "-fPIC", "-I", abiInclude, source, "-o", output]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw FixtureError(message: "cc failed to build \(name).c") }
+        return output
+    }
+
+    struct FixtureError: Error { let message: String }
+}
+
+/// A minimal manifest for a test tenant running the given plugins.
+func manifest(slug: String, domain: String, plugins: [String] = ["hello-c"], egress: [String] = []) -> String {
+    """
+    slug: \(slug)
+    name: Tenant \(slug)
+    domains: [\(domain)]
+    timezone: Europe/Amsterdam
+    plugins:
+    \(plugins.map { "  - id: \($0)" }.joined(separator: "\n"))
+    egress: [\(egress.joined(separator: ", "))]
+    """
+}
