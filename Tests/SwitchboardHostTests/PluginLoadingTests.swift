@@ -138,6 +138,6 @@ extension TenantManifest {
         self.init(
             slug: slug, name: name, domains: domains, locale: locale, timezone: timezone, businessHours: [:],
             branding: Branding(name: name, logoURL: nil, primaryColor: "#000000", accentColor: "#ffffff", emailSender: nil),
-            plugins: [], roles: [:], egress: [], secrets: [:], source: "")
+            plugins: [], roles: [:], egress: [], secrets: [:], attributes: AttributeSchema(), automationRules: [], source: "")
     }
 }

@@ -102,7 +102,8 @@ struct TenancyHTTPTests {
                 #expect(json(response.body)["slug"] == "newco")
             }
             // Its plugin's route is mounted on its domain at once, served by the C plugin.
-            try await client.execute(uri: "/api/hello", method: .get, headers: [.init("Host")!: "newco.localhost"]) { response in
+            let token = try host.token("newco", role: "viewer")
+            try await client.execute(uri: "/api/hello", method: .get, headers: [.init("Host")!: "newco.localhost", .authorization: "Bearer \(token)"]) { response in
                 #expect(response.status == .ok)
                 #expect(json(response.body)["hello"] == "from C")
             }

@@ -26,11 +26,21 @@ public struct SwitchboardHost: Sendable {
             RequestLogMiddleware()
             ProblemMiddleware()
             TenantMiddleware(registry: registry, trustedProxies: configuration.trustedProxies)
+            AuthMiddleware()
             PluginRouteMiddleware()
         }
         HealthRoutes(registry: registry).register(on: router)
         AdminRoutes(registry: registry, adminToken: configuration.adminToken).register(on: router)
-        TenantRoutes().register(on: router)
+        let api = APIRoutes(router: router)
+        TenantRoutes().register(api)
+        ContactRoutes().register(api)
+        ConversationRoutes().register(api)
+        LabelRoutes().register(api)
+        TaskRoutes().register(api)
+        TemplateRoutes().register(api)
+        AutomationRoutes().register(api)
+        AuditRoutes().register(api)
+        AccessRoutes().register(api)
         return router
     }
 

@@ -14,7 +14,7 @@ public struct SwitchboardCommand: AsyncParsableCommand {
               SWITCHBOARD_ADMIN_TOKEN    bearer token for the platform admin API (/admin/v1); unset disables it
               SWITCHBOARD_TRUSTED_PROXIES  comma-separated proxy IPs whose X-Forwarded-Host is honoured
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, TenantsCommand.self, PluginsCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, TenantsCommand.self, PluginsCommand.self, TokensCommand.self, UsersCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

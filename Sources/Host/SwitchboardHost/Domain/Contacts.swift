@@ -50,6 +50,52 @@ public struct ContactStore: Sendable {
             labels: labels, createdAt: row.int("created_at") ?? 0, updatedAt: row.int("updated_at") ?? 0)
     }
 
+    /// Contacts newest first, filtered by label, attribute values and a text search, one page at a time.
+    public func list(tenantID: String, label: String?, attributes: [String: String], search: String?, page: PageRequest) throws -> Page<Contact> {
+        var sql = "SELECT * FROM contacts WHERE tenant_id = $1"
+        var parameters: [SQLValue] = [.text(tenantID)]
+        if let label {
+            parameters.append(.text(label))
+            sql += " AND id IN (SELECT contact_id FROM contact_labels WHERE tenant_id = $1 AND label = $\(parameters.count))"
+        }
+        for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
+            parameters.append(.text(name))
+            let nameIndex = parameters.count
+            parameters.append(.text(value))
+            sql += " AND \(database.dialect.jsonText("attributes", field: nameIndex)) = $\(parameters.count)"
+        }
+        if let search, !search.isEmpty {
+            parameters.append(.text("%\(search.lowercased())%"))
+            let index = parameters.count
+            sql += " AND (LOWER(COALESCE(name, '')) LIKE $\(index) OR LOWER(COALESCE(email, '')) LIKE $\(index) OR COALESCE(phone, '') LIKE $\(index))"
+        }
+        return try database.read { connection in
+            try page.fetch(sql: sql, parameters: parameters, in: connection) { row in
+                try find(tenantID: tenantID, .id(row.string("id") ?? ""), in: connection)!
+            }
+        }
+    }
+
+    /// Deletes a contact with its labels; returns whether it existed.
+    public func delete(tenantID: String, id: String) throws -> Bool {
+        try database.transaction { connection in
+            try connection.execute("DELETE FROM contact_labels WHERE tenant_id = $1 AND contact_id = $2", [.text(tenantID), .text(id)])
+            return try connection.execute("DELETE FROM contacts WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(id)]) > 0
+        }
+    }
+
+    /// Sets the name, phone or email of a contact.
+    public func updateFields(tenantID: String, id: String, name: String??, phone: String??, email: String??) throws -> Contact? {
+        try database.transaction { connection in
+            guard let contact = try find(tenantID: tenantID, .id(id), in: connection) else { return nil }
+            try connection.execute(
+                "UPDATE contacts SET name = $3, phone = $4, email = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2",
+                [.text(tenantID), .text(id), .text(name ?? contact.name), .text(phone ?? contact.phone),
+                 .text((email ?? contact.email)?.lowercased()), .integer(Clock.nowMillis())])
+            return try find(tenantID: tenantID, .id(id), in: connection)
+        }
+    }
+
     /// Creates a contact.
     public func create(tenantID: String, name: String?, phone: String?, email: String?, attributes: [String: JSON] = [:]) throws -> Contact {
         let id = Identifier.make()
@@ -82,7 +128,7 @@ public struct ContactStore: Sendable {
                     [.text(tenantID), .text(id), .text(try JSON.object(contact.attributes).serialized()), .integer(now)])
             }
             for label in addLabels {
-                try connection.execute(
+                _ = try connection.execute(
                     """
                     INSERT INTO contact_labels (tenant_id, contact_id, label, created_at) VALUES ($1, $2, $3, $4)
                     ON CONFLICT (tenant_id, contact_id, label) DO NOTHING
@@ -90,7 +136,7 @@ public struct ContactStore: Sendable {
                     [.text(tenantID), .text(id), .text(label), .integer(now)])
             }
             for label in removeLabels {
-                try connection.execute(
+                _ = try connection.execute(
                     "DELETE FROM contact_labels WHERE tenant_id = $1 AND contact_id = $2 AND label = $3",
                     [.text(tenantID), .text(id), .text(label)])
             }

@@ -6,12 +6,15 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `TenantMiddleware` on tenant-scoped paths.
     public var tenant: Tenant?
+    /// Set by `AuthMiddleware` from a valid bearer token of this tenant.
+    public var identity: Identity?
     /// The TCP peer; `X-Forwarded-Host` is honoured only when it is a trusted proxy.
     public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.tenant = nil
+        self.identity = nil
         self.remoteAddress = source.channel.remoteAddress
     }
 

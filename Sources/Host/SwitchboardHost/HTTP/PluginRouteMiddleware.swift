@@ -17,6 +17,7 @@ struct PluginRouteMiddleware: RouterMiddleware {
         else {
             return try await next(request, context)
         }
+        let identity = try context.require(route.permission)
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         var headers: [String: String] = [:]
@@ -33,7 +34,7 @@ struct PluginRouteMiddleware: RouterMiddleware {
             "query": .object(query.mapValues(JSON.string)),
             "headers": .object(headers.mapValues(JSON.string)),
             "body_base64": .string(Data(body.readableBytesView).base64EncodedString()),
-            "identity": .null,
+            "identity": (try? JSON(encoding: identity)) ?? .null,
         ])
         // Plugin code may block (store calls, outbound HTTP): keep it off the event loop.
         let result = try await NIOThreadPool.singleton.runIfActive { instance.handleHTTP(input) }

@@ -90,6 +90,8 @@ public protocol Database: Sendable {
     /// Runs read-only statements.
     @discardableResult
     func read<T>(_ body: (SQLConnection) throws -> T) throws -> T
+    /// Runs blocking storage work where it may block: inline for SQLite, on a thread pool for PostgreSQL.
+    func perform<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T
 }
 
 /// A database failure, with the driver's message.

@@ -117,6 +117,153 @@ public enum Migrations {
             """,
             "CREATE INDEX audit_log_time ON audit_log (tenant_id, occurred_at)",
         ]),
+        Migration(version: 2, name: "rbac-and-core-domain", statements: [
+            """
+            CREATE TABLE users (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                email TEXT NOT NULL,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                disabled_at BIGINT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE UNIQUE INDEX users_email ON users (tenant_id, email)",
+            """
+            CREATE TABLE api_tokens (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                prefix TEXT NOT NULL,
+                token_hash TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                last_used_at BIGINT,
+                revoked_at BIGINT,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE UNIQUE INDEX api_tokens_hash ON api_tokens (tenant_id, token_hash)",
+            """
+            CREATE TABLE conversations (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                contact_id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                status TEXT NOT NULL,
+                assignee TEXT,
+                team TEXT,
+                attributes TEXT NOT NULL DEFAULT '{}',
+                last_inbound_at BIGINT,
+                last_message_at BIGINT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE INDEX conversations_contact ON conversations (tenant_id, contact_id, channel)",
+            "CREATE INDEX conversations_recent ON conversations (tenant_id, last_message_at)",
+            """
+            CREATE TABLE conversation_labels (
+                tenant_id TEXT NOT NULL,
+                conversation_id TEXT NOT NULL,
+                label TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, conversation_id, label)
+            )
+            """,
+            "ALTER TABLE messages ADD COLUMN conversation_id TEXT",
+            "CREATE INDEX messages_conversation ON messages (tenant_id, conversation_id, created_at)",
+            "CREATE UNIQUE INDEX messages_provider_id ON messages (tenant_id, channel, provider_message_id)",
+            """
+            CREATE TABLE labels (
+                tenant_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                color TEXT NOT NULL,
+                description TEXT,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, name)
+            )
+            """,
+            """
+            CREATE TABLE tasks (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                title TEXT NOT NULL,
+                description TEXT,
+                task_type TEXT NOT NULL,
+                priority TEXT NOT NULL,
+                status TEXT NOT NULL,
+                assignee TEXT,
+                contact_id TEXT,
+                conversation_id TEXT,
+                due_at BIGINT,
+                reminder_at BIGINT,
+                completed_at BIGINT,
+                created_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE INDEX tasks_open ON tasks (tenant_id, status, due_at)",
+            """
+            CREATE TABLE templates (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                language TEXT NOT NULL,
+                category TEXT NOT NULL,
+                subject TEXT,
+                body TEXT NOT NULL,
+                html_body TEXT,
+                variables TEXT NOT NULL DEFAULT '[]',
+                approval_status TEXT NOT NULL,
+                business_entity TEXT,
+                active INTEGER NOT NULL DEFAULT 1,
+                usage_count INTEGER NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE UNIQUE INDEX templates_name ON templates (tenant_id, name, channel, language)",
+            """
+            CREATE TABLE automation_rules (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                event TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1,
+                source TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE INDEX automation_rules_event ON automation_rules (tenant_id, event, active)",
+            """
+            CREATE TABLE automation_runs (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                rule_id TEXT NOT NULL,
+                event TEXT NOT NULL,
+                subject TEXT,
+                outcome TEXT NOT NULL,
+                details TEXT NOT NULL DEFAULT '{}',
+                occurred_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE INDEX automation_runs_rule ON automation_runs (tenant_id, rule_id, occurred_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded in `schema_migrations`, each in its own

@@ -12,6 +12,15 @@ public enum Crypto {
         return digest.map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Cryptographically random bytes from OpenSSL.
+    public static func randomBytes(_ count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        guard bytes.withUnsafeMutableBufferPointer({ RAND_bytes($0.baseAddress, Int32(count)) }) == 1 else {
+            throw CryptoError("RAND_bytes failed")
+        }
+        return bytes
+    }
+
     /// Compares two byte strings in time that depends only on their lengths.
     public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }

@@ -7,6 +7,12 @@ public struct HostServices: Sendable {
     public let contacts: ContactStore
     public let jobs: JobStore
     public let messages: MessageStore
+    public let conversations: ConversationStore
+    public let tasks: TaskStore
+    public let templates: TemplateStore
+    public let labels: LabelStore
+    public let automation: AutomationStore
+    public let credentials: CredentialStore
     public let audit: AuditLog
     public let events: EventBus
     public let http: HTTPClient
@@ -18,7 +24,13 @@ public struct HostServices: Sendable {
         self.contacts = ContactStore(database: database)
         self.jobs = JobStore(database: database)
         self.messages = MessageStore(database: database)
+        self.conversations = ConversationStore(database: database)
+        self.tasks = TaskStore(database: database)
+        self.templates = TemplateStore(database: database)
+        self.labels = LabelStore(database: database)
+        self.automation = AutomationStore(database: database)
         self.audit = AuditLog(database: database)
+        self.credentials = CredentialStore(database: database, audit: audit)
         self.events = EventBus()
         self.http = HTTPClient()
         self.logger = logger

@@ -35,7 +35,7 @@ public struct ManifestParser {
 
     static let topLevelKeys: Set<String> = [
         "slug", "name", "domains", "locale", "timezone", "business_hours", "branding", "plugins", "roles", "egress",
-        "secrets",
+        "secrets", "attributes", "automation_rules",
     ]
     static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -87,11 +87,13 @@ public struct ManifestParser {
             issue("egress[\(index)]", mapping["egress"]?.sequence?[index], "\"\(host)\" is not a host name (wildcards as *.example.com)")
         }
         let secrets = parseSecrets(mapping["secrets"])
+        let attributes = parseAttributes(mapping["attributes"])
+        let rules = parseRules(mapping["automation_rules"])
 
         return TenantManifest(
             slug: slug ?? "", name: name ?? "", domains: domains, locale: locale, timezone: timezone,
             businessHours: businessHours, branding: branding, plugins: plugins, roles: roles, egress: egress,
-            secrets: secrets, source: yaml)
+            secrets: secrets, attributes: attributes, automationRules: rules, source: yaml)
     }
 
     // MARK: Sections
@@ -198,6 +200,59 @@ public struct ManifestParser {
         return references
     }
 
+    private mutating func parseAttributes(_ node: Node?) -> AttributeSchema {
+        guard let node else { return AttributeSchema() }
+        guard let mapping = node.mapping else {
+            issue("attributes", node, "must map contact and conversation to {name: type}")
+            return AttributeSchema()
+        }
+        var schema = AttributeSchema()
+        for (key, value) in mapping {
+            let scope = key.string ?? ""
+            guard scope == "contact" || scope == "conversation" else {
+                issue("attributes.\(scope)", key, "expected contact or conversation")
+                continue
+            }
+            guard let definitions = value.mapping else {
+                issue("attributes.\(scope)", value, "must map attribute names to types")
+                continue
+            }
+            var types: [String: AttributeSchema.Kind] = [:]
+            for (name, type) in definitions {
+                let attribute = name.string ?? ""
+                let path = "attributes.\(scope).\(attribute)"
+                guard let kind = type.string.flatMap(AttributeSchema.Kind.init(rawValue:)) else {
+                    issue(path, type, "type must be one of \(AttributeSchema.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    continue
+                }
+                types[attribute] = kind
+            }
+            if scope == "contact" { schema.contact = types } else { schema.conversation = types }
+        }
+        return schema
+    }
+
+    private mutating func parseRules(_ node: Node?) -> [AutomationRule] {
+        guard let node else { return [] }
+        guard let sequence = node.sequence else {
+            issue("automation_rules", node, "must be a list of rules {name, event, conditions, actions}")
+            return []
+        }
+        var rules: [AutomationRule] = []
+        var names: Set<String> = []
+        for (index, item) in sequence.enumerated() {
+            let path = "automation_rules[\(index)]"
+            mark(path, item)
+            let json = configJSON(item, path: path)
+            let name = json["name"]?.stringValue ?? ""
+            let (rule, problems) = AutomationRule.parse(json, path: path, id: "manifest:\(name)", source: "manifest")
+            for problem in problems { issue(problem.path, item, problem.message) }
+            if !name.isEmpty, !names.insert(name).inserted { issue("\(path).name", item, "rule \"\(name)\" is defined twice") }
+            if let rule { rules.append(rule) }
+        }
+        return rules
+    }
+
     private mutating func parseRoles(_ node: Node?) -> [String: [String]] {
         guard let node else { return [:] }
         guard let mapping = node.mapping else {
@@ -208,6 +263,9 @@ public struct ManifestParser {
         for (key, value) in mapping {
             let role = key.string ?? ""
             let path = "roles.\(role)"
+            if RoleBook.builtIn[role] != nil {
+                issue(path, key, "\(role) is a built-in role; give an extra role its own name")
+            }
             if role.range(of: #"^[a-z][a-z0-9_-]*$"#, options: .regularExpression) == nil {
                 issue(path, key, "role names are lowercase letters, digits, '_' and '-'")
             }

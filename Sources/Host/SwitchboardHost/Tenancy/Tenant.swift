@@ -4,14 +4,19 @@ import SwitchboardJSON
 public final class Tenant: Sendable {
     public let manifest: TenantManifest
     public let instances: [PluginInstance]
+    public let services: HostServices
+    /// The built-in roles plus the manifest's.
+    public let roles: RoleBook
     /// Every plugin route of this tenant, with the instance that serves it.
     let routes: [(route: PluginRoute, instance: PluginInstance)]
 
     public var slug: String { manifest.slug }
 
-    init(manifest: TenantManifest, instances: [PluginInstance]) {
+    init(manifest: TenantManifest, instances: [PluginInstance], services: HostServices) {
         self.manifest = manifest
         self.instances = instances
+        self.services = services
+        self.roles = RoleBook(extra: manifest.roles)
         self.routes = instances.flatMap { instance in instance.plugin.routes.map { ($0, instance) } }
     }
 
@@ -27,6 +32,10 @@ public final class Tenant: Sendable {
     func hasRoute(path: String) -> Bool {
         routes.contains { $0.route.match(path) != nil }
     }
+
+    public var database: Database { services.database }
+    public var credentials: CredentialStore { services.credentials }
+    public var automation: AutomationEngine { AutomationEngine(services: services) }
 
     /// The instance of plugin `id`, if this tenant runs it.
     public func instance(of pluginID: String) -> PluginInstance? {

@@ -13,6 +13,10 @@ public struct TenantManifest: Sendable, Encodable {
     public var roles: [String: [String]]
     public var egress: [String]
     public var secrets: [String: String]
+    /// Typed custom attributes: `contact` and `conversation` map names to text, number, boolean, date or list.
+    public var attributes: AttributeSchema
+    /// Automation rules shipped with the tenant (ids `manifest:<name>`).
+    public var automationRules: [AutomationRule]
     /// The YAML text the manifest was read from.
     public var source: String
 
@@ -38,7 +42,7 @@ public struct TenantManifest: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case slug, name, domains, locale, timezone, branding, plugins, roles, egress
+        case slug, name, domains, locale, timezone, branding, plugins, roles, egress, attributes
         case businessHours = "business_hours"
     }
 }

@@ -222,10 +222,15 @@ public final class TenantRegistry: @unchecked Sendable {
             }
             instances.append(try PluginInstance(plugin: plugin, tenant: manifest, config: reference.config, services: services))
         }
-        return Tenant(manifest: manifest, instances: instances)
+        return Tenant(manifest: manifest, instances: instances, services: services)
     }
 
     private func activate(_ tenant: Tenant) {
+        do {
+            try services.automation.syncManifestRules(tenantID: tenant.slug, rules: tenant.manifest.automationRules)
+        } catch {
+            logger.error("manifest automation rules not stored", metadata: ["tenant": "\(tenant.slug)", "error": "\(error)"])
+        }
         lock.withLock {
             if let old = bySlug[tenant.slug] {
                 for domain in old.manifest.domains where byDomain[domain] === old { byDomain[domain] = nil }
