@@ -20,6 +20,7 @@ setup:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "==> system packages present"; fi
+	@python3 -c 'import openapi_spec_validator' 2>/dev/null || { echo "==> installing openapi-spec-validator (the OpenAPI test uses it)"; python3 -m pip install -q openapi-spec-validator; }
 
 ## build: the host, the plugin libraries and the tests
 build: setup

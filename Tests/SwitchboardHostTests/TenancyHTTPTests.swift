@@ -78,7 +78,7 @@ struct TenancyHTTPTests {
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(json(response.body)["tenants"] == "4")
+                #expect(json(response.body)["tenants"] == .number(4))
             }
         }
     }

@@ -52,6 +52,7 @@ struct TenantIsolationTests {
     @Test("egress is limited to the manifest's allow-list")
     func egressAllowList() {
         let policy = EgressPolicy(allowed: ["api.mollie.com", "*.example.com", "127.0.0.1:9999"])
+        #expect(!policy.permits("https://api.mollie.com:8443/v2"), "an entry without a port allows only the default port")
         #expect(policy.permits("https://api.mollie.com/v2/payments"))
         #expect(policy.permits("https://hooks.example.com/x"))
         #expect(policy.permits("http://127.0.0.1:9999/ok"))

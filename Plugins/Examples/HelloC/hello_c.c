@@ -4,7 +4,7 @@
  * It proves the ABI is language-neutral: it includes only plugin_abi.h and
  * the C library. It
  *   - greets on GET /api/hello (a plugin route);
- *   - answers an event of type "echo" by returning the event's bytes;
+ *   - answers every event by returning the event's bytes (an echo);
  *   - counts the events it has seen in the tenant-scoped record store
  *     (collection "counters", key "events"), so tests can check isolation.
  */

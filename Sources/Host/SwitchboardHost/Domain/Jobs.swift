@@ -85,7 +85,7 @@ public struct JobStore: Sendable {
         }
     }
 
-    /// Jobs of a tenant (and plugin, when given), newest first.
+    /// Jobs of a tenant (and plugin, when given), soonest first.
     public func list(tenantID: String, pluginID: String?, status: String?, kind: String?, limit: Int = 200) throws -> [JobRecord] {
         var sql = "SELECT * FROM jobs WHERE tenant_id = $1"
         var parameters: [SQLValue] = [.text(tenantID)]

@@ -4,7 +4,7 @@ import SwitchboardJSON
 public struct MessageStore: Sendable {
     public let database: Database
 
-    /// An outbound message request, as `POST /api/v1/messages/send` and the plugin host API take it.
+    /// An outbound message request, as the plugin host API and automation rules make it.
     public struct SendRequest: Decodable, Sendable {
         public var contactID: String
         public var channel: String?

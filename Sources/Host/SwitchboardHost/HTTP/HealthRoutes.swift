@@ -19,7 +19,8 @@ struct HealthRoutes {
             guard problems.isEmpty else {
                 throw Problem(status: .serviceUnavailable, title: "Not ready", detail: problems.joined(separator: "; "))
             }
-            return try JSONResponse(["status": "ready", "tenants": "\(registry.active.count)"]).response()
+            struct Ready: Encodable { let status: String; let tenants: Int }
+            return try JSONResponse(Ready(status: "ready", tenants: registry.active.count)).response()
         }
     }
 }

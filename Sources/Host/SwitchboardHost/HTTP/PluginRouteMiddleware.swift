@@ -12,9 +12,11 @@ struct PluginRouteMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let tenant = context.tenant,
-            let (route, instance, parameters) = tenant.route(method: request.method.rawValue, path: request.uri.path)
-        else {
+        guard let tenant = context.tenant else { return try await next(request, context) }
+        guard let (route, instance, parameters) = tenant.route(method: request.method.rawValue, path: request.uri.path) else {
+            if tenant.hasRoute(path: request.uri.path) {
+                throw Problem(status: .methodNotAllowed, title: "Method Not Allowed", detail: "\(request.method) is not served at \(request.uri.path).")
+            }
             return try await next(request, context)
         }
         let identity = try context.require(route.permission)

@@ -18,6 +18,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is NIOTooManyBytesError {
             let problem = Problem(status: .contentTooLarge, title: "Content Too Large", detail: Self.defaultDetail(.contentTooLarge))
             return try problem.response(from: request, context: context)
+        } catch let error as PluginInstanceError {
+            let problem = Problem(status: .unprocessableContent, title: "Plugin refused the tenant", detail: error.description)
+            return try problem.response(from: request, context: context)
         } catch let error as ManifestValidationError {
             return try Problem.invalidManifest(error).response(from: request, context: context)
         } catch {

@@ -201,7 +201,8 @@ private let scheduleJob: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutable
         guard (1...100).contains(maxAttempts) else { throw HostCallError.badArgument("max_attempts must be 1 to 100") }
         let scheduled = try host.services.jobs.schedule(
             tenantID: host.tenantID, pluginID: host.pluginID, kind: kind, runAt: Int64(runAt),
-            payload: request["payload"] ?? .null, uniqueKey: request["unique_key"]?.stringValue, maxAttempts: maxAttempts)
+            payload: request["payload"] ?? .null, uniqueKey: request["unique_key"]?.stringValue.map { host.pluginUniqueKey($0) },
+            maxAttempts: maxAttempts)
         return try JSON(encoding: scheduled)
     }
 }
@@ -210,7 +211,7 @@ private let cancelJob: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutablePo
     ctx, request, out in
     serve(ctx, out) { host in
         let request = try json(request)
-        let id = request["id"]?.stringValue, uniqueKey = request["unique_key"]?.stringValue
+        let id = request["id"]?.stringValue, uniqueKey = request["unique_key"]?.stringValue.map { host.pluginUniqueKey($0) }
         guard id != nil || uniqueKey != nil else { throw HostCallError.badArgument("name the job by id or unique_key") }
         let count = try host.services.jobs.cancel(tenantID: host.tenantID, pluginID: host.pluginID, id: id, uniqueKey: uniqueKey)
         return .object(["cancelled": .number(Double(count))])

@@ -24,22 +24,33 @@ final class HostContext: @unchecked Sendable {
     }
 
     var recordScope: RecordStore.Scope { RecordStore.Scope(tenantID: tenantID, pluginID: pluginID) }
+
+    /// A plugin's job unique key, namespaced so two plugins of one tenant never share one.
+    func pluginUniqueKey(_ key: String) -> String { "\(pluginID):\(key)" }
 }
 
 /// The hosts a tenant's plugins may reach, from the manifest's `egress` list.
 struct EgressPolicy: Sendable {
     let allowed: [String]
 
-    /// Whether `url` is http(s) to an allowed host (`*.example.com` allows its subdomains).
+    /// Whether `url` is http(s) to an allowed host (`*.example.com` allows its subdomains). An entry
+    /// without a port allows the scheme's default port only; `host:port` allows that port.
     func permits(_ url: String) -> Bool {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host?.lowercased()
         else { return false }
-        let hostWithPort = components.port.map { "\(host):\($0)" } ?? host
+        let defaultPort = scheme == "https" ? 443 : 80
+        let port = components.port ?? defaultPort
         return allowed.contains { entry in
-            let entry = entry.lowercased()
+            var entry = entry.lowercased()
+            var entryPort = defaultPort
+            if let colon = entry.lastIndex(of: ":"), let number = Int(entry[entry.index(after: colon)...]) {
+                entryPort = number
+                entry = String(entry[..<colon])
+            }
+            guard port == entryPort else { return false }
             if entry.hasPrefix("*.") { return host.hasSuffix(String(entry.dropFirst(1))) }
-            return entry == host || entry == hostWithPort
+            return entry == host
         }
     }
 }

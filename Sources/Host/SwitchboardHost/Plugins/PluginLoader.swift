@@ -15,6 +15,8 @@ public enum PluginLoader {
     static let descriptorSizeV1_0 = 96
 
     public static func load(path: String) throws(PluginLoadError) -> LoadedPlugin {
+        // dlopen searches the system library path for a bare file name: always hand it a full path.
+        let path = URL(fileURLWithPath: path).standardizedFileURL.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw .notALibrary(path: path, reason: "no such file")

@@ -15,7 +15,7 @@
  *                 Before reading a member, check that `struct_size` covers it
  *                 (SB_HAS_MEMBER below).
  *   A test pins this file's SHA-256 per version: editing it without bumping
- *   the version fails the build (Sources/PluginAPI/CPluginABI/abi-pins.txt).
+ *   the version fails the test suite (Sources/PluginAPI/CPluginABI/abi-pins.txt).
  *
  * ENTRY POINT
  *   The only symbol a plugin exports is a function (dlsym is only guaranteed
@@ -148,7 +148,7 @@ typedef struct sb_host_api {
     /* Write one line to the host's structured log, tagged with tenant and plugin. */
     void (*log)(sb_host_ctx *ctx, int32_t level, sb_bytes message);
 
-    /* Milliseconds since the Unix epoch on the host's clock (tests may fake it). */
+    /* Milliseconds since the Unix epoch on the host's clock. */
     int64_t (*now_ms)(sb_host_ctx *ctx);
 
     /* Tenant-scoped record store, namespaced by (tenant, plugin, collection, key).
@@ -176,7 +176,8 @@ typedef struct sb_host_api {
     sb_status (*cancel_job)(sb_host_ctx *ctx, sb_bytes selector, sb_owned_bytes *out);
     sb_status (*list_jobs)(sb_host_ctx *ctx, sb_bytes filter, sb_owned_bytes *out);
 
-    /* Send a message to a contact through the host's outbound policy.
+    /* Send a message to a contact through the host's outbound path (and its
+     * policy, where the host enforces one).
      * {"contact_id", "channel"?, "type": "session_text"|"template", "text"?,
      *  "template_name"?, "variables"?, "send_at"?} -> {"message_id", "status", ...}.
      * A policy block returns SB_DENIED with the reason in the error body. */
@@ -230,8 +231,9 @@ typedef struct sb_plugin_descriptor {
                                  sb_bytes config, sb_instance **out_instance,
                                  sb_owned_bytes *out_error);
 
-    /* Handle one event {"type", "id", "occurred_at", "data"}; reply with
-     * {"actions"?: [...]} or nothing (out left empty). */
+    /* Handle one event {"type", "id", "occurred_at", "data", "source"} (source:
+     * the emitting plugin's id, or null for the host); reply with any JSON, or
+     * nothing (out left empty). */
     sb_status (*handle_event)(sb_instance *instance, sb_bytes event, sb_owned_bytes *out);
 
     /* Serve one of routes_json. Request: {"method", "path", "route", "params",
