@@ -138,6 +138,7 @@ extension TenantManifest {
         self.init(
             slug: slug, name: name, domains: domains, locale: locale, timezone: timezone, businessHours: [:],
             branding: Branding(name: name, logoURL: nil, primaryColor: "#000000", accentColor: "#ffffff", emailSender: nil),
-            plugins: [], roles: [:], egress: [], secrets: [:], attributes: AttributeSchema(), automationRules: [], source: "")
+            plugins: [], roles: [:], egress: [], secrets: [:], attributes: AttributeSchema(), automationRules: [], channels: [:],
+            messaging: MessagingSettings(), source: "")
     }
 }

@@ -41,6 +41,11 @@ public struct SwitchboardHost: Sendable {
         AutomationRoutes().register(api)
         AuditRoutes().register(api)
         AccessRoutes().register(api)
+        MessageRoutes().register(api)
+        let webhooks = WebhookSupport(registry: registry)
+        SandboxWebhook(support: webhooks).register(on: router)
+        WhatsAppWebhook(support: webhooks).register(on: router)
+        TwilioWebhook(support: webhooks).register(on: router)
         return router
     }
 

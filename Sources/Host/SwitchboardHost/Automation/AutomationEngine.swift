@@ -163,8 +163,9 @@ public struct AutomationEngine: Sendable {
                 members["channel"] = argument["channel"] ?? subject.conversation.map { .string($0.channel) }
                 request = .object(members)
             }
-            _ = try services.messages.storeOutbound(
-                tenantID: tenantID, request: try request.decode(as: MessageStore.SendRequest.self), sentBy: "automation:\(rule.name)")
+            let result = try Outbound(services: services).send(
+                try request.decode(as: Outbound.Request.self), tenant: tenant, actor: "automation:\(rule.name)")
+            if result.status == "blocked" { throw AutomationError("the policy blocked the message: \(result.reason ?? "")") }
             return false
         case "send_webhook":
             let url = argument["url"]?.stringValue ?? ""

@@ -12,12 +12,19 @@ public struct Conversation: Codable, Sendable {
     public var labels: [String]
     public var lastInboundAt: Int64?
     public var lastMessageAt: Int64?
+    public var lastOutboundAt: Int64?
+    public var serviceWindowExpiresAt: Int64?
+    /// `bot` while a bot answers, `human` after a handover.
+    public var owner: String
+    public var threadKey: String?
     public var createdAt: Int64
     public var updatedAt: Int64
 
     enum CodingKeys: String, CodingKey {
         case id, channel, status, assignee, team, attributes, labels
         case contactID = "contact_id", lastInboundAt = "last_inbound_at", lastMessageAt = "last_message_at"
+        case lastOutboundAt = "last_outbound_at", serviceWindowExpiresAt = "service_window_expires_at", owner
+        case threadKey = "thread_key"
         case createdAt = "created_at", updatedAt = "updated_at"
     }
 
@@ -86,7 +93,8 @@ public struct ConversationStore: Sendable {
             status: row.string("status") ?? "", assignee: row.string("assignee"), team: row.string("team"),
             attributes: (try? JSON.parse(row.string("attributes") ?? "{}").objectValue) ?? [:], labels: labels,
             lastInboundAt: row.int("last_inbound_at"), lastMessageAt: row.int("last_message_at"),
-            createdAt: row.int("created_at") ?? 0, updatedAt: row.int("updated_at") ?? 0)
+            lastOutboundAt: row.int("last_outbound_at"), serviceWindowExpiresAt: row.int("service_window_expires_at"),
+            owner: row.string("owner") ?? "bot", threadKey: row.string("thread_key"), createdAt: row.int("created_at") ?? 0, updatedAt: row.int("updated_at") ?? 0)
     }
 
     /// The open conversation of a contact on a channel, created when there is none. Returns it and whether it is new.

@@ -10,6 +10,8 @@ public struct TenantEvent: Sendable {
     public let data: JSON
     /// The plugin that emitted it, or `nil` for the host.
     public let source: String?
+    /// Whether the bus hands it to the tenant's plugins (false when they already have it).
+    public internal(set) var deliverToPlugins = true
 
     public init(tenantID: String, type: String, data: JSON, source: String?) {
         self.tenantID = tenantID
@@ -42,10 +44,14 @@ public final class EventBus: @unchecked Sendable {
         lock.withLock { subscribers.append(subscriber) }
     }
 
-    public func publish(_ event: TenantEvent) {
+    /// Publishes an event. With `toPlugins` false, the tenant's plugins have had it already
+    /// (the caller delivered it durably) and only observers such as WebSocket clients get it.
+    public func publish(_ event: TenantEvent, toPlugins: Bool = true) {
+        var event = event
+        event.deliverToPlugins = toPlugins
         let current = lock.withLock { subscribers }
         for subscriber in current {
-            Task { await subscriber(event) }
+            Task { [event] in await subscriber(event) }
         }
     }
 }

@@ -47,28 +47,38 @@ public struct JobStore: Sendable {
         tenantID: String, pluginID: String?, kind: String, runAt: Int64, payload: JSON,
         uniqueKey: String?, maxAttempts: Int
     ) throws -> Scheduled {
+        try database.transaction { connection in
+            try schedule(
+                tenantID: tenantID, pluginID: pluginID, kind: kind, runAt: runAt, payload: payload, uniqueKey: uniqueKey,
+                maxAttempts: maxAttempts, in: connection)
+        }
+    }
+
+    /// Schedules a job inside the caller's transaction, so it commits (or not) with the caller's writes.
+    public func schedule(
+        tenantID: String, pluginID: String?, kind: String, runAt: Int64, payload: JSON,
+        uniqueKey: String?, maxAttempts: Int, in connection: SQLConnection
+    ) throws -> Scheduled {
         let id = Identifier.make()
         let now = Clock.nowMillis()
-        return try database.transaction { connection in
-            let inserted = try connection.execute(
-                """
-                INSERT INTO jobs (tenant_id, id, plugin_id, kind, payload, run_at, status, max_attempts, unique_key, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $9)
-                ON CONFLICT DO NOTHING
-                """,
-                [.text(tenantID), .text(id), .text(pluginID), .text(kind), .text(try payload.serialized()),
-                 .integer(runAt), .integer(Int64(maxAttempts)), .text(uniqueKey), .integer(now)])
-            if inserted > 0 { return Scheduled(id: id, created: true) }
-            let existing = try connection.query(
-                """
-                SELECT id FROM jobs WHERE tenant_id = $1 AND unique_key = $2 AND status IN ('pending', 'running')
-                """,
-                [.text(tenantID), .text(uniqueKey)])
-            guard let existingID = existing.first?.string("id") else {
-                throw DatabaseError(kind: .constraint, message: "job \(kind) could not be scheduled")
-            }
-            return Scheduled(id: existingID, created: false)
+        let inserted = try connection.execute(
+            """
+            INSERT INTO jobs (tenant_id, id, plugin_id, kind, payload, run_at, status, max_attempts, unique_key, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $9)
+            ON CONFLICT DO NOTHING
+            """,
+            [.text(tenantID), .text(id), .text(pluginID), .text(kind), .text(try payload.serialized()),
+             .integer(runAt), .integer(Int64(maxAttempts)), .text(uniqueKey), .integer(now)])
+        if inserted > 0 { return Scheduled(id: id, created: true) }
+        let existing = try connection.query(
+            """
+            SELECT id FROM jobs WHERE tenant_id = $1 AND unique_key = $2 AND status IN ('pending', 'running')
+            """,
+            [.text(tenantID), .text(uniqueKey)])
+        guard let existingID = existing.first?.string("id") else {
+            throw DatabaseError(kind: .constraint, message: "job \(kind) could not be scheduled")
         }
+        return Scheduled(id: existingID, created: false)
     }
 
     /// Cancels pending jobs of one plugin by id or unique key; returns how many.

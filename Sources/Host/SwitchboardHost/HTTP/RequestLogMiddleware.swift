@@ -22,9 +22,3 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 }
-
-extension HTTPField.Name {
-    static let xRequestID = Self("X-Request-ID")!
-    static let xForwardedHost = Self("X-Forwarded-Host")!
-    static let host = Self("Host")!
-}

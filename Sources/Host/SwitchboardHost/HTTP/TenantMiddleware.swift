@@ -12,6 +12,8 @@ struct TenantMiddleware: RouterMiddleware {
     let trustedProxies: Set<String>
 
     static let platformPaths = ["/healthz", "/readyz", "/admin/"]
+    /// Provider webhooks may arrive on one shared platform URL; their adapters find the tenant in the payload.
+    static let sharedPaths = ["/webhooks/"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -19,7 +21,11 @@ struct TenantMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let host = effectiveHost(request, context)
-        guard let tenant = registry.tenant(forHost: host) else {
+        let resolved = registry.tenant(forHost: host)
+        if resolved == nil, Self.sharedPaths.contains(where: { path.hasPrefix($0) }) {
+            return try await next(request, context)
+        }
+        guard let tenant = resolved else {
             throw Problem(status: .notFound, title: "Unknown tenant", detail: "No tenant is served at host \"\(TenantRegistry.hostName(host))\".")
         }
         var context = context

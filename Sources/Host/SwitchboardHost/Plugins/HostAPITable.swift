@@ -234,17 +234,23 @@ private let listJobs: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutablePoi
 private let sendMessage: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutablePointer<sb_owned_bytes>?) -> sb_status = {
     ctx, request, out in
     serve(ctx, out) { host in
-        let message: MessageStore.SendRequest
+        let message: Outbound.Request
         do {
-            message = try json(request).decode(as: MessageStore.SendRequest.self)
+            message = try json(request).decode(as: Outbound.Request.self)
         } catch {
-            throw HostCallError.badArgument("a message needs contact_id and type (session_text or template)")
+            throw HostCallError.badArgument("a message needs contact_id and type (session_text, template or interactive)")
         }
-        guard try host.services.contacts.find(tenantID: host.tenantID, .id(message.contactID)) != nil else {
-            throw HostCallError.notFound("no contact \(message.contactID)")
+        guard let tenant = host.tenant() else { throw HostCallError.notFound("the tenant is no longer running") }
+        let result: Outbound.Result
+        do {
+            result = try Outbound(services: host.services).send(message, tenant: tenant, actor: "plugin:\(host.pluginID)")
+        } catch let invalid as Outbound.Invalid {
+            throw HostCallError.badArgument("\(invalid.field): \(invalid.description)")
         }
-        let stored = try host.services.messages.storeOutbound(tenantID: host.tenantID, request: message, sentBy: "plugin:\(host.pluginID)")
-        return try JSON(encoding: stored)
+        if result.status == "blocked" {
+            throw HostCallError(status: SB_DENIED, code: result.reason ?? "policy_blocked", message: result.detail ?? "the policy blocked the send")
+        }
+        return try JSON(encoding: result)
     }
 }
 

@@ -11,12 +11,15 @@ final class HostContext: @unchecked Sendable {
     let egress: EgressPolicy
     let services: HostServices
     let logger: Logger
+    /// Finds the running tenant, for calls that need its manifest (sending through the policy).
+    let tenant: @Sendable () -> Tenant?
 
-    init(tenantID: String, pluginID: String, egress: EgressPolicy, services: HostServices) {
+    init(tenantID: String, pluginID: String, egress: EgressPolicy, services: HostServices, tenant: @escaping @Sendable () -> Tenant?) {
         self.tenantID = tenantID
         self.pluginID = pluginID
         self.egress = egress
         self.services = services
+        self.tenant = tenant
         var logger = services.logger
         logger[metadataKey: "tenant"] = "\(tenantID)"
         logger[metadataKey: "plugin"] = "\(pluginID)"

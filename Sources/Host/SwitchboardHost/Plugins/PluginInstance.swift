@@ -27,9 +27,13 @@ public final class PluginInstance: @unchecked Sendable {
     }
 
     /// Creates the instance for `tenant`, passing it the tenant's summary and this plugin's config.
-    init(plugin: LoadedPlugin, tenant: TenantManifest, config: JSON, services: HostServices) throws(PluginInstanceError) {
+    init(
+        plugin: LoadedPlugin, tenant: TenantManifest, config: JSON, services: HostServices,
+        runningTenant: @escaping @Sendable () -> Tenant? = { nil }
+    ) throws(PluginInstanceError) {
         let hostContext = HostContext(
-            tenantID: tenant.slug, pluginID: plugin.id, egress: EgressPolicy(allowed: tenant.egress), services: services)
+            tenantID: tenant.slug, pluginID: plugin.id, egress: EgressPolicy(allowed: tenant.egress), services: services,
+            tenant: runningTenant)
         let retained = Unmanaged.passRetained(hostContext)
         let tenantJSON = (try? JSON.object([
             "slug": .string(tenant.slug), "name": .string(tenant.name), "timezone": .string(tenant.timezone),

@@ -264,6 +264,18 @@ public enum Migrations {
             """,
             "CREATE INDEX automation_runs_rule ON automation_runs (tenant_id, rule_id, occurred_at)",
         ]),
+        Migration(version: 4, name: "channels-and-policy", statements: [
+            "ALTER TABLE conversations ADD COLUMN last_outbound_at BIGINT",
+            "ALTER TABLE conversations ADD COLUMN service_window_expires_at BIGINT",
+            "ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT 'bot'",
+            "ALTER TABLE conversations ADD COLUMN thread_key TEXT",
+            "CREATE INDEX conversations_thread ON conversations (tenant_id, channel, thread_key)",
+            "ALTER TABLE messages ADD COLUMN send_at BIGINT",
+            "ALTER TABLE messages ADD COLUMN category TEXT",
+            "ALTER TABLE messages ADD COLUMN attachments TEXT",
+            "ALTER TABLE messages ADD COLUMN error_message TEXT",
+            "ALTER TABLE messages ADD COLUMN recipient TEXT",
+        ]),
     ]
 
     /// Applies every migration not yet recorded in `schema_migrations`, each in its own

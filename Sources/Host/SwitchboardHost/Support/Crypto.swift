@@ -9,7 +9,29 @@ public enum Crypto {
         bytes.withUnsafeBufferPointer { input in
             _ = digest.withUnsafeMutableBufferPointer { SHA256(input.baseAddress, input.count, $0.baseAddress) }
         }
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return hex(digest)
+    }
+
+    /// HMAC-SHA256 of `data` keyed with `key`.
+    public static func hmacSHA256(key: [UInt8], data: [UInt8]) -> [UInt8] { hmac(EVP_sha256(), key, data) }
+
+    /// HMAC-SHA1 of `data` keyed with `key` (Twilio's webhook signature).
+    public static func hmacSHA1(key: [UInt8], data: [UInt8]) -> [UInt8] { hmac(EVP_sha1(), key, data) }
+
+    private static func hmac(_ digest: OpaquePointer?, _ key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        key.withUnsafeBufferPointer { k in
+            data.withUnsafeBufferPointer { d in
+                _ = HMAC(digest, k.baseAddress, Int32(k.count), d.baseAddress, d.count, &output, &length)
+            }
+        }
+        return Array(output.prefix(Int(length)))
+    }
+
+    /// Lowercase hex of bytes.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Cryptographically random bytes from OpenSSL.

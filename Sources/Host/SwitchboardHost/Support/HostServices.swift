@@ -6,7 +6,6 @@ public struct HostServices: Sendable {
     public let records: RecordStore
     public let contacts: ContactStore
     public let jobs: JobStore
-    public let messages: MessageStore
     public let conversations: ConversationStore
     public let tasks: TaskStore
     public let templates: TemplateStore
@@ -23,7 +22,6 @@ public struct HostServices: Sendable {
         self.records = RecordStore(database: database)
         self.contacts = ContactStore(database: database)
         self.jobs = JobStore(database: database)
-        self.messages = MessageStore(database: database)
         self.conversations = ConversationStore(database: database)
         self.tasks = TaskStore(database: database)
         self.templates = TemplateStore(database: database)

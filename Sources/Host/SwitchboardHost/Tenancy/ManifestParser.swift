@@ -35,7 +35,7 @@ public struct ManifestParser {
 
     static let topLevelKeys: Set<String> = [
         "slug", "name", "domains", "locale", "timezone", "business_hours", "branding", "plugins", "roles", "egress",
-        "secrets", "attributes", "automation_rules",
+        "secrets", "attributes", "automation_rules", "channels", "messaging",
     ]
     static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -89,11 +89,14 @@ public struct ManifestParser {
         let secrets = parseSecrets(mapping["secrets"])
         let attributes = parseAttributes(mapping["attributes"])
         let rules = parseRules(mapping["automation_rules"])
+        let channels = parseChannels(mapping["channels"])
+        let messaging = parseMessaging(mapping["messaging"])
 
         return TenantManifest(
             slug: slug ?? "", name: name ?? "", domains: domains, locale: locale, timezone: timezone,
             businessHours: businessHours, branding: branding, plugins: plugins, roles: roles, egress: egress,
-            secrets: secrets, attributes: attributes, automationRules: rules, source: yaml)
+            secrets: secrets, attributes: attributes, automationRules: rules, channels: channels, messaging: messaging,
+            source: yaml)
     }
 
     // MARK: Sections
@@ -232,6 +235,58 @@ public struct ManifestParser {
         return schema
     }
 
+    /// `channels:` maps channel kinds to their settings; without the section, only the sandbox is enabled.
+    private mutating func parseChannels(_ node: Node?) -> [String: ChannelConfig] {
+        guard let node else { return ["sandbox": ChannelConfig(kind: "sandbox", values: [:])] }
+        guard let mapping = node.mapping else {
+            issue("channels", node, "must map channel kinds (sandbox, whatsapp, twilio, chatwoot, outlook, sms, smtp) to settings")
+            return [:]
+        }
+        var channels: [String: ChannelConfig] = [:]
+        for (key, value) in mapping {
+            let kind = key.string ?? ""
+            let path = "channels.\(kind)"
+            let json = value.scalar?.string == "" || value.scalar.map({ Self.scalarJSON($0) == .null }) == true ? JSON.null : configJSON(value, path: path)
+            let (config, problems) = ChannelConfig.parse(kind: kind, json: json, path: path)
+            for problem in problems { issue(problem.path, value, problem.message) }
+            if let config { channels[kind] = config }
+        }
+        return channels
+    }
+
+    private mutating func parseMessaging(_ node: Node?) -> MessagingSettings {
+        var settings = MessagingSettings()
+        guard let node else { return settings }
+        guard let mapping = node.mapping else {
+            issue("messaging", node, "must be a mapping with quiet_hours, business_hours_only, service_window_hours")
+            return settings
+        }
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            let path = "messaging.\(name)"
+            switch name {
+            case "allowed_hours":
+                let text = value.string ?? ""
+                let parts = text.split(separator: "-")
+                if parts.count == 2, let from = Self.minutes(parts[0]), let until = Self.minutes(parts[1]), from < until {
+                    settings.allowedFrom = from
+                    settings.allowedUntil = until
+                } else {
+                    issue(path, value, "must be a range like 07:00-23:00 (sending is allowed inside it)")
+                }
+            case "business_hours_only":
+                guard let flag = value.bool else { issue(path, value, "must be true or false"); continue }
+                settings.businessHoursOnly = flag
+            case "service_window_hours":
+                guard let hours = value.int, (1...168).contains(hours) else { issue(path, value, "must be 1 to 168"); continue }
+                settings.serviceWindowHours = hours
+            default:
+                issue(path, key, "unknown setting; expected allowed_hours, business_hours_only, service_window_hours")
+            }
+        }
+        return settings
+    }
+
     private mutating func parseRules(_ node: Node?) -> [AutomationRule] {
         guard let node else { return [] }
         guard let sequence = node.sequence else {
@@ -335,7 +390,7 @@ public struct ManifestParser {
         case "false", "False", "FALSE": return .bool(false)
         default: break
         }
-        if let integer = Int(text) { return .number(Double(integer)) }
+        if text.count < 16, let integer = Int(text) { return .number(Double(integer)) }
         if text.range(of: #"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$"#, options: .regularExpression) != nil,
             let number = Double(text)
         {

@@ -17,6 +17,10 @@ public struct TenantManifest: Sendable, Encodable {
     public var attributes: AttributeSchema
     /// Automation rules shipped with the tenant (ids `manifest:<name>`).
     public var automationRules: [AutomationRule]
+    /// The channels the tenant receives and sends on, by kind (sandbox, whatsapp, twilio, …).
+    public var channels: [String: ChannelConfig]
+    /// Quiet hours and business-hours rules for outbound messages.
+    public var messaging: MessagingSettings
     /// The YAML text the manifest was read from.
     public var source: String
 

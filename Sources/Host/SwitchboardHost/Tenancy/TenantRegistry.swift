@@ -220,7 +220,10 @@ public final class TenantRegistry: @unchecked Sendable {
             guard let plugin = catalog.resolve(id: reference.id, version: reference.version) else {
                 throw PluginInstanceError(pluginID: reference.id, tenantID: manifest.slug, message: "the plugin is not loaded on this host")
             }
-            instances.append(try PluginInstance(plugin: plugin, tenant: manifest, config: reference.config, services: services))
+            let slug = manifest.slug
+            instances.append(try PluginInstance(
+                plugin: plugin, tenant: manifest, config: reference.config, services: services,
+                runningTenant: { [weak self] in self?.tenant(slug: slug) }))
         }
         return Tenant(manifest: manifest, instances: instances, services: services)
     }
@@ -255,7 +258,7 @@ public final class TenantRegistry: @unchecked Sendable {
 
     /// Hands an event to the tenant's plugins other than the one that raised it, off the caller's thread.
     private func deliver(_ event: TenantEvent) async {
-        guard let tenant = tenant(slug: event.tenantID) else { return }
+        guard event.deliverToPlugins, let tenant = tenant(slug: event.tenantID) else { return }
         for instance in tenant.instances where instance.plugin.id != event.source {
             let result = instance.handleEvent(event.json)
             if !result.ok {

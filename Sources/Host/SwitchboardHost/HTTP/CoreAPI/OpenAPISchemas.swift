@@ -45,6 +45,8 @@ enum OpenAPISchemas {
         "Conversation": object([
             "id": string, "contact_id": string, "channel": string, "status": string, "assignee": nullableString, "team": nullableString,
             "attributes": anyObject, "labels": strings, "last_inbound_at": nullableInteger, "last_message_at": nullableInteger,
+            "last_outbound_at": nullableInteger, "service_window_expires_at": nullableInteger,
+            "owner": ["type": "string", "enum": ["bot", "human"]], "thread_key": nullableString,
             "created_at": integer, "updated_at": integer,
         ], required: ["id", "contact_id", "channel", "status"]),
         "ConversationInput": object([
@@ -122,6 +124,16 @@ enum OpenAPISchemas {
         "UserInput": object(["email": string, "name": string, "role": string, "password": ["type": "string", "minLength": 12]],
                             required: ["email", "name", "role", "password"]),
         "RoleInput": object(["role": string], required: ["role"]),
+        "SendInput": object([
+            "contact_id": string, "channel": ["type": "string", "enum": ["sandbox", "whatsapp", "sms", "email", "chatwoot"]],
+            "type": ["type": "string", "enum": ["session_text", "template", "interactive"]], "text": string, "template_name": string,
+            "language": string, "variables": anyObject, "interactive": anyObject,
+            "category": ["type": "string", "enum": ["marketing", "utility", "service", "authentication"]], "send_at": integer,
+        ], required: ["contact_id", "type"]),
+        "SendResult": object([
+            "message_id": string, "status": ["type": "string", "enum": ["sent", "queued", "scheduled"]], "channel": string,
+            "send_at": nullableInteger, "reason": nullableString, "detail": nullableString,
+        ], required: ["message_id", "status", "channel"]),
         "Tenant": object(["slug": string, "name": string, "domains": strings, "locale": string, "timezone": string, "branding": anyObject,
                           "plugins": ["type": "array", "items": anyObject]], required: ["slug", "name"]),
     ]

@@ -1,0 +1,59 @@
+import SwitchboardJSON
+
+/// A message from any channel, normalised by its webhook adapter. Plugins only ever see this shape.
+public struct InboundMessage: Sendable {
+    /// The medium: sandbox, whatsapp, sms, email or chatwoot.
+    public var channel: String
+    /// The provider's id of the message, unique per tenant and channel.
+    public var providerMessageID: String
+    /// The sender's E.164 phone number or email address.
+    public var phone: String?
+    public var email: String?
+    public var name: String?
+    /// text, interactive, button, media, location, reaction, email, …
+    public var type: String
+    public var text: String?
+    /// Type-specific detail: the chosen button or list row, media metadata, an email's subject, ….
+    public var details: JSON
+    /// Groups messages into one conversation where the provider threads them (email conversationId, Chatwoot conversation id).
+    public var threadKey: String?
+
+    public init(
+        channel: String, providerMessageID: String, phone: String? = nil, email: String? = nil, name: String? = nil,
+        type: String = "text", text: String?, details: JSON = .object([:]), threadKey: String? = nil
+    ) {
+        self.channel = channel
+        self.providerMessageID = providerMessageID
+        self.phone = phone
+        self.email = email
+        self.name = name
+        self.type = type
+        self.text = text
+        self.details = details
+        self.threadKey = threadKey
+    }
+}
+
+/// A delivery receipt for a message the tenant sent.
+public struct DeliveryStatus: Sendable {
+    public var channel: String
+    public var providerMessageID: String
+    /// sent, delivered, read or failed.
+    public var status: String
+    public var errorCode: String?
+    public var errorMessage: String?
+
+    /// How far along a status is; a receipt never moves a message backwards (read arrives before delivered at times).
+    static let rank: [String: Int] = ["queued": 0, "scheduled": 0, "sent": 1, "delivered": 2, "failed": 3, "read": 4]
+}
+
+/// Normalises phone numbers from providers to E.164: WhatsApp sends digits, Twilio `whatsapp:+…`.
+enum PhoneNumber {
+    static func e164(_ raw: String) -> String? {
+        var text = raw
+        for prefix in ["whatsapp:", "sms:", "tel:"] where text.hasPrefix(prefix) { text = String(text.dropFirst(prefix.count)) }
+        let digits = text.filter(\.isNumber)
+        guard (7...15).contains(digits.count), digits.first != "0" else { return nil }
+        return "+" + digits
+    }
+}

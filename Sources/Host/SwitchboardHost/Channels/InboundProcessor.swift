@@ -1,0 +1,116 @@
+import SwitchboardJSON
+
+/// Commits what a webhook brought, exactly once per provider message id.
+///
+/// One transaction per message: the contact is found or created by phone or email, the
+/// conversation found or opened, its 24-hour service window renewed, the message stored,
+/// and a `message.dispatch` job queued for the plugins and automation rules. A message
+/// whose (tenant, channel, provider id) is already stored changes nothing: the unique
+/// index decides, not a lookup.
+public struct InboundProcessor: Sendable {
+    public let services: HostServices
+
+    public struct Outcome: Sendable, Encodable {
+        public let duplicate: Bool
+        public let messageID: String?
+        public let conversationID: String?
+        public let contactID: String?
+        enum CodingKeys: String, CodingKey {
+            case duplicate, messageID = "message_id", conversationID = "conversation_id", contactID = "contact_id"
+        }
+    }
+
+    private struct Duplicate: Error {}
+
+    public func ingest(_ message: InboundMessage, tenant: Tenant, now: Int64 = Clock.nowMillis()) throws -> Outcome {
+        let tenantID = tenant.slug
+        do {
+            return try services.database.transaction { connection in
+                let contact = try findOrCreateContact(message, tenantID: tenantID, now: now, in: connection)
+                let (conversation, created) = try conversation(for: message, contactID: contact, tenantID: tenantID, in: connection)
+                let windowEnds = now + Int64(tenant.manifest.messaging.serviceWindowHours) * 3_600_000
+                try connection.execute(
+                    """
+                    UPDATE conversations SET last_inbound_at = $3, last_message_at = $3, service_window_expires_at = $4, updated_at = $3
+                    WHERE tenant_id = $1 AND id = $2
+                    """,
+                    [.text(tenantID), .text(conversation), .integer(now), .integer(windowEnds)])
+                let messageID = Identifier.make()
+                let inserted = try connection.execute(
+                    """
+                    INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, channel, type, content, variables,
+                                          status, provider_message_id, created_at, updated_at)
+                    VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, $8, 'received', $9, $10, $10)
+                    ON CONFLICT DO NOTHING
+                    """,
+                    [.text(tenantID), .text(messageID), .text(conversation), .text(contact), .text(message.channel),
+                     .text(message.type), .text(message.text), .text(try message.details.serialized()),
+                     .text(message.providerMessageID), .integer(now)])
+                guard inserted == 1 else { throw Duplicate() }
+                _ = try services.jobs.schedule(
+                    tenantID: tenantID, pluginID: nil, kind: InboundDispatcher.jobKind, runAt: now,
+                    payload: ["message_id": .string(messageID), "conversation_created": .bool(created)],
+                    uniqueKey: "dispatch:\(messageID)", maxAttempts: 5, in: connection)
+                return Outcome(duplicate: false, messageID: messageID, conversationID: conversation, contactID: contact)
+            }
+        } catch is Duplicate {
+            return Outcome(duplicate: true, messageID: nil, conversationID: nil, contactID: nil)
+        }
+    }
+
+    /// Applies a delivery receipt; statuses only move forward. Returns whether a message changed.
+    @discardableResult
+    public func apply(_ receipt: DeliveryStatus, tenant: Tenant) throws -> Bool {
+        try services.database.transaction { connection in
+            guard let row = try connection.query(
+                "SELECT id, status FROM messages WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3",
+                [.text(tenant.slug), .text(receipt.channel), .text(receipt.providerMessageID)]
+            ).first else { return false }
+            let current = DeliveryStatus.rank[row.string("status") ?? ""] ?? 0
+            guard let next = DeliveryStatus.rank[receipt.status], next > current else { return false }
+            try connection.execute(
+                """
+                UPDATE messages SET status = $3, error_code = $4, error_message = $5, updated_at = $6
+                WHERE tenant_id = $1 AND id = $2
+                """,
+                [.text(tenant.slug), .text(row.string("id") ?? ""), .text(receipt.status), .text(receipt.errorCode),
+                 .text(receipt.errorMessage), .integer(Clock.nowMillis())])
+            return true
+        }
+    }
+
+    private func findOrCreateContact(_ message: InboundMessage, tenantID: String, now: Int64, in connection: SQLConnection) throws -> String {
+        let selector: ContactStore.Selector? = message.phone.map { .phone($0) } ?? message.email.map { .email($0) }
+        if let selector, let existing = try services.contacts.find(tenantID: tenantID, selector, in: connection) {
+            if existing.name == nil, let name = message.name {
+                try connection.execute("UPDATE contacts SET name = $3 WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(existing.id), .text(name)])
+            }
+            return existing.id
+        }
+        let id = Identifier.make()
+        try connection.execute(
+            """
+            INSERT INTO contacts (tenant_id, id, name, phone, email, attributes, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, '{}', $6, $6)
+            """,
+            [.text(tenantID), .text(id), .text(message.name), .text(message.phone), .text(message.email?.lowercased()), .integer(now)])
+        return id
+    }
+
+    private func conversation(for message: InboundMessage, contactID: String, tenantID: String, in connection: SQLConnection) throws -> (String, Bool) {
+        if let thread = message.threadKey, let row = try connection.query(
+            "SELECT id FROM conversations WHERE tenant_id = $1 AND channel = $2 AND thread_key = $3 ORDER BY created_at DESC LIMIT 1",
+            [.text(tenantID), .text(message.channel), .text(thread)]
+        ).first, let id = row.string("id") {
+            return (id, false)
+        }
+        let (conversation, created) = try services.conversations.findOrOpen(
+            tenantID: tenantID, contactID: contactID, channel: message.channel, in: connection)
+        if created, let thread = message.threadKey {
+            try connection.execute(
+                "UPDATE conversations SET thread_key = $3 WHERE tenant_id = $1 AND id = $2",
+                [.text(tenantID), .text(conversation.id), .text(thread)])
+        }
+        return (conversation.id, created)
+    }
+}

@@ -1,0 +1,87 @@
+import SwitchboardJSON
+
+/// What a provider needs to send one stored message.
+public struct OutboundEnvelope: Sendable {
+    public var messageID: String
+    /// E.164 phone number or email address.
+    public var to: String
+    public var type: String
+    public var text: String?
+    public var template: MessageTemplate?
+    public var variables: [String: String]
+    /// A WhatsApp interactive object (buttons or list), passed through.
+    public var interactive: JSON?
+    /// The provider's conversation or thread id, where replies must thread (Chatwoot, email).
+    public var threadKey: String?
+    public var language: String
+
+    /// The text to send: the message text, or the template rendered with its variables.
+    public var renderedText: String {
+        text ?? template?.render(variables) ?? ""
+    }
+}
+
+/// Sends a message through one provider's API and returns the provider's message id.
+public protocol ChannelSender: Sendable {
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String
+}
+
+/// A provider's refusal: permanent ones fail the message, transient ones are retried.
+public enum DeliveryError: Error, CustomStringConvertible {
+    case permanent(code: String, message: String)
+    case transient(String)
+
+    public var description: String {
+        switch self {
+        case .permanent(let code, let message): "provider refused (\(code)): \(message)"
+        case .transient(let message): "provider unavailable: \(message)"
+        }
+    }
+}
+
+extension HTTPClient {
+    /// Performs a provider call, turning timeouts, connection failures, 429 and 5xx into transient errors.
+    func providerCall(_ request: Request) throws -> Response {
+        let response: Response
+        do {
+            response = try perform(request)
+        } catch let error as TransportError {
+            throw DeliveryError.transient(error.description)
+        }
+        if response.status == 429 || response.status >= 500 {
+            throw DeliveryError.transient("HTTP \(response.status) from \(request.url)")
+        }
+        return response
+    }
+}
+
+/// The sandbox delivers by storing: the message is sent the moment it is stored.
+struct SandboxSender: ChannelSender {
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String {
+        "sandbox-\(envelope.messageID)"
+    }
+}
+
+/// Picks the sender for a conversation's medium from the tenant's enabled channels.
+enum ChannelRouter {
+    static func sender(for medium: String, tenant: Tenant) throws -> (any ChannelSender, ChannelConfig) {
+        let channels = tenant.manifest.channels
+        switch medium {
+        case "sandbox":
+            if let config = channels["sandbox"] { return (SandboxSender(), config) }
+        case "whatsapp":
+            if let config = channels["whatsapp"] { return (WhatsAppSender(), config) }
+            if let config = channels["twilio"] { return (TwilioSender(medium: "whatsapp"), config) }
+        case "sms":
+            if let config = channels["twilio"] { return (TwilioSender(medium: "sms"), config) }
+        default:
+            break
+        }
+        throw ChannelError.notEnabled(medium)
+    }
+
+    /// Whether the tenant can send on a medium.
+    static func canSend(_ medium: String, tenant: Tenant) -> Bool {
+        (try? sender(for: medium, tenant: tenant)) != nil
+    }
+}

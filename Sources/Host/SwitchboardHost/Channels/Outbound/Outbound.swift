@@ -1,0 +1,153 @@
+import Foundation
+import SwitchboardJSON
+
+/// The one path every outbound message takes, from the REST API, plugins and automation rules:
+/// the policy decides first, then the message is stored and its delivery queued as a durable
+/// `message.deliver` job. A blocked send is stored as `blocked` and audited, never dropped.
+public struct Outbound: Sendable {
+    public static let deliverKind = "message.deliver"
+    public let services: HostServices
+
+    /// A send request (`POST /api/v1/messages/send` and the plugin host API).
+    public struct Request: Decodable, Sendable {
+        public var contactID: String
+        public var channel: String?
+        public var type: String
+        public var text: String?
+        public var templateName: String?
+        public var language: String?
+        public var variables: [String: JSON]?
+        public var interactive: JSON?
+        /// marketing, utility or service; templates bring their own.
+        public var category: String?
+        /// Epoch milliseconds; absent or past means now.
+        public var sendAt: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case contactID = "contact_id", channel, type, text, templateName = "template_name", language, variables
+            case interactive, category, sendAt = "send_at"
+        }
+    }
+
+    public struct Result: Encodable, Sendable {
+        public let messageID: String
+        /// sent, queued, scheduled or blocked.
+        public let status: String
+        public let channel: String
+        public let sendAt: Int64?
+        public let reason: String?
+        public let detail: String?
+        enum CodingKeys: String, CodingKey {
+            case messageID = "message_id", status, channel, sendAt = "send_at", reason, detail
+        }
+    }
+
+    /// A request the host cannot act on (unknown contact, template or channel): the caller's mistake, not a policy block.
+    public struct Invalid: Error, CustomStringConvertible {
+        public let field: String
+        public let description: String
+    }
+
+    public func send(_ request: Request, tenant: Tenant, actor: String, now: Int64 = Clock.nowMillis()) throws -> Result {
+        let result = try store(request, tenant: tenant, actor: actor, now: now)
+        // The sandbox cannot fail: deliver it at once rather than waiting for the scheduler.
+        if result.channel == "sandbox", result.status == "queued",
+            case .sent = try OutboundDelivery(services: services).deliver(messageID: result.messageID, tenant: tenant, attempt: 1, maxAttempts: 1, now: now)
+        {
+            return Result(messageID: result.messageID, status: "sent", channel: result.channel, sendAt: result.sendAt, reason: nil, detail: nil)
+        }
+        return result
+    }
+
+    /// Checks the policy, stores the message and queues its delivery.
+    private func store(_ request: Request, tenant: Tenant, actor: String, now: Int64) throws -> Result {
+        let tenantID = tenant.slug
+        guard ["session_text", "template", "interactive"].contains(request.type) else {
+            throw Invalid(field: "type", description: "type must be session_text, template or interactive")
+        }
+        guard let contact = try services.contacts.find(tenantID: tenantID, .id(request.contactID)) else {
+            throw Invalid(field: "contact_id", description: "no contact \(request.contactID) in this tenant")
+        }
+        let channel = try request.channel ?? latestChannel(contactID: contact.id, tenantID: tenantID) ?? "sandbox"
+        guard ChannelRouter.canSend(channel, tenant: tenant) else {
+            throw Invalid(field: "channel", description: "the tenant cannot send on \(channel); enable it under channels in the manifest")
+        }
+        var template: MessageTemplate?
+        if request.type == "template" {
+            guard let name = request.templateName,
+                let found = try services.templates.named(tenantID: tenantID, name: name, channel: channel, language: request.language ?? String(tenant.manifest.locale.prefix(2)))
+            else {
+                throw Invalid(field: "template_name", description: "no active \(channel) template \(request.templateName ?? "(none)")")
+            }
+            template = found
+        } else if request.type == "session_text", (request.text ?? "").isEmpty {
+            throw Invalid(field: "text", description: "a session_text message needs text")
+        }
+        if request.type == "interactive", request.interactive?.objectValue == nil {
+            throw Invalid(field: "interactive", description: "an interactive message needs the interactive object")
+        }
+
+        return try services.database.transaction { connection in
+            let (conversation, _) = try services.conversations.findOrOpen(tenantID: tenantID, contactID: contact.id, channel: channel, in: connection)
+            let policy = PolicyEngine(messaging: tenant.manifest.messaging, businessHours: tenant.manifest.businessHours, tenantTimezone: tenant.manifest.timezone)
+            let draft = PolicyEngine.Draft(channel: channel, type: request.type, category: request.category, template: template, sendAt: request.sendAt ?? now)
+            let decision = policy.decide(draft, contact: contact, conversation: conversation, now: now)
+            let messageID = Identifier.make()
+            var status = "queued", sendAt: Int64? = nil, reason: String? = nil, detail: String? = nil
+            switch decision {
+            case .allow(let at):
+                sendAt = at
+                status = at > now ? "scheduled" : "queued"
+            case .reschedule(let at, let why):
+                sendAt = at
+                status = "scheduled"
+                reason = why
+                try services.audit.record(
+                    tenantID: tenantID, actor: actor, action: "policy_shifted_send", subject: messageID,
+                    details: ["reason": .string(why), "requested": .number(Double(request.sendAt ?? now)), "send_at": .number(Double(at)),
+                              "contact_id": .string(contact.id)],
+                    in: connection)
+            case .block(let why, let explanation):
+                status = "blocked"
+                reason = why
+                detail = explanation
+                try services.audit.record(
+                    tenantID: tenantID, actor: actor, action: "policy_blocked_send", subject: messageID,
+                    details: ["reason": .string(why), "detail": .string(explanation), "contact_id": .string(contact.id),
+                              "channel": .string(channel), "type": .string(request.type),
+                              "template": request.templateName.map(JSON.string) ?? .null],
+                    in: connection)
+            }
+            var stored: [String: JSON] = request.variables ?? [:]
+            if let interactive = request.interactive { stored["_interactive"] = interactive }
+            try connection.execute(
+                """
+                INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, channel, type, content, template_name,
+                                      variables, status, error_code, error_message, sent_by, send_at, category, recipient,
+                                      created_at, updated_at)
+                VALUES ($1, $2, $3, $4, 'outbound', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+                """,
+                [.text(tenantID), .text(messageID), .text(conversation.id), .text(contact.id), .text(channel), .text(request.type),
+                 .text(request.text ?? template?.body), .text(template?.name), .text(try JSON.object(stored).serialized()),
+                 .text(status), .text(reason), .text(detail), .text(actor), sendAt.map(SQLValue.integer) ?? .null,
+                 .text(request.category ?? template?.category), .text(contact.phone ?? contact.email), .integer(now)])
+            if status != "blocked" {
+                if let template { try services.templates.recordUse(tenantID: tenantID, id: template.id, in: connection) }
+                _ = try services.jobs.schedule(
+                    tenantID: tenantID, pluginID: nil, kind: Self.deliverKind, runAt: sendAt ?? now,
+                    payload: ["message_id": .string(messageID)], uniqueKey: "deliver:\(messageID)", maxAttempts: 6, in: connection)
+            }
+            return Result(messageID: messageID, status: status, channel: channel, sendAt: sendAt, reason: reason, detail: detail)
+        }
+    }
+
+    /// The channel of the contact's most recent conversation.
+    private func latestChannel(contactID: String, tenantID: String) throws -> String? {
+        try services.database.read {
+            try $0.query(
+                "SELECT channel FROM conversations WHERE tenant_id = $1 AND contact_id = $2 ORDER BY COALESCE(last_message_at, created_at) DESC LIMIT 1",
+                [.text(tenantID), .text(contactID)]
+            ).first?.string("channel")
+        }
+    }
+}

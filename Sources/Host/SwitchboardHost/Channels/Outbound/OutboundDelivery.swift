@@ -1,0 +1,90 @@
+import Foundation
+import SwitchboardJSON
+
+/// Delivers a queued message through its provider; runs as the `message.deliver` job.
+///
+/// The policy is checked again at delivery time (a scheduled message may have left the
+/// 24-hour window meanwhile). A permanent provider refusal (WhatsApp 131047 and the like)
+/// fails the message with the provider's code; a timeout or 5xx is thrown, so the job is
+/// retried with backoff, and the message fails only when the retries run out.
+public struct OutboundDelivery: Sendable {
+    public let services: HostServices
+
+    public enum Outcome: Equatable, Sendable {
+        case sent(providerID: String)
+        case failed(code: String)
+        case blocked(reason: String)
+        case skipped
+    }
+
+    public func deliver(messageID: String, tenant: Tenant, attempt: Int, maxAttempts: Int, now: Int64 = Clock.nowMillis()) throws -> Outcome {
+        let tenantID = tenant.slug
+        guard let row = try services.database.read({
+            try $0.query("SELECT * FROM messages WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(messageID)]).first
+        }) else { return .skipped }
+        guard ["queued", "scheduled"].contains(row.string("status") ?? "") else { return .skipped }
+        let message = Message(row: row)
+        guard let contact = try services.contacts.find(tenantID: tenantID, .id(message.contactID)),
+            let conversationID = message.conversationID,
+            let conversation = try services.conversations.find(tenantID: tenantID, id: conversationID)
+        else { return try fail(messageID, tenantID, code: "contact_gone", message: "the contact or conversation no longer exists") }
+
+        let template = try message.templateName.flatMap {
+            try services.templates.named(tenantID: tenantID, name: $0, channel: message.channel, language: nil)
+        }
+        let policy = PolicyEngine(messaging: tenant.manifest.messaging, businessHours: tenant.manifest.businessHours, tenantTimezone: tenant.manifest.timezone)
+        let draft = PolicyEngine.Draft(channel: message.channel, type: message.type, category: row.string("category"), template: template, sendAt: now)
+        if case .block(let reason, let detail) = policy.decide(draft, contact: contact, conversation: conversation, now: now) {
+            try services.database.transaction { connection in
+                try connection.execute(
+                    "UPDATE messages SET status = 'blocked', error_code = $3, error_message = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
+                    [.text(tenantID), .text(messageID), .text(reason), .text(detail), .integer(now)])
+                try services.audit.record(
+                    tenantID: tenantID, actor: "system:delivery", action: "policy_blocked_send", subject: messageID,
+                    details: ["reason": .string(reason), "detail": .string(detail), "at": "delivery"], in: connection)
+            }
+            return .blocked(reason: reason)
+        }
+
+        var variables: [String: String] = [:]
+        var interactive: JSON?
+        if let stored = try? JSON.parse(row.string("variables") ?? "{}").objectValue {
+            for (key, value) in stored where key != "_interactive" { variables[key] = ConditionEvaluator.text(value) }
+            interactive = stored["_interactive"]
+        }
+        let envelope = OutboundEnvelope(
+            messageID: messageID, to: contact.phone ?? contact.email ?? "", type: message.type,
+            text: message.templateName == nil ? message.content : nil, template: template, variables: variables,
+            interactive: interactive, threadKey: conversation.threadKey, language: template?.language ?? String(tenant.manifest.locale.prefix(2)))
+        let (sender, config) = try ChannelRouter.sender(for: message.channel, tenant: tenant)
+        do {
+            let providerID = try sender.deliver(envelope, config: config, http: services.http)
+            try services.database.transaction { connection in
+                try connection.execute(
+                    """
+                    UPDATE messages SET status = 'sent', provider_message_id = $3, error_code = NULL, error_message = NULL, updated_at = $4
+                    WHERE tenant_id = $1 AND id = $2
+                    """,
+                    [.text(tenantID), .text(messageID), .text(providerID), .integer(now)])
+                try connection.execute(
+                    "UPDATE conversations SET last_outbound_at = $3, last_message_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2",
+                    [.text(tenantID), .text(conversationID), .integer(now)])
+            }
+            return .sent(providerID: providerID)
+        } catch DeliveryError.permanent(let code, let text) {
+            return try fail(messageID, tenantID, code: code, message: text)
+        } catch let error as DeliveryError {
+            if attempt >= maxAttempts { _ = try fail(messageID, tenantID, code: "retries_exhausted", message: error.description) }
+            throw error
+        }
+    }
+
+    private func fail(_ messageID: String, _ tenantID: String, code: String, message: String) throws -> Outcome {
+        try services.database.transaction { connection in
+            try connection.execute(
+                "UPDATE messages SET status = 'failed', error_code = $3, error_message = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
+                [.text(tenantID), .text(messageID), .text(code), .text(message), .integer(Clock.nowMillis())])
+        }
+        return .failed(code: code)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import SwitchboardJSON
+
+/// What every webhook adapter shares: the raw body, the tenant, signature failures and the commit.
+struct WebhookSupport: Sendable {
+    let registry: TenantRegistry
+
+    var services: HostServices { registry.services }
+
+    /// The raw request body, read before anything parses it (signatures cover the raw bytes).
+    static func rawBody(_ request: Request, _ context: AppRequestContext) async throws -> [UInt8] {
+        var request = request
+        return Array(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
+    }
+
+    /// The running tenants that enable a channel kind: the one the Host header chose, or, on the
+    /// platform's shared webhook URL, every tenant with that channel.
+    func candidates(_ context: AppRequestContext, kind: String) -> [Tenant] {
+        if let tenant = context.tenant { return tenant.manifest.channels[kind] != nil ? [tenant] : [] }
+        return registry.active.filter { $0.manifest.channels[kind] != nil }
+    }
+
+    /// Audits a forged or missing signature and answers 401.
+    func rejectSignature(_ kind: String, tenants: [Tenant], context: AppRequestContext) -> Problem {
+        for tenant in tenants {
+            try? services.audit.record(
+                tenantID: tenant.slug, actor: "webhook:\(kind)", action: "webhook_signature_invalid", subject: kind,
+                details: ["request_id": .string(context.id), "peer": .string(context.remoteAddress?.ipAddress ?? "")])
+        }
+        context.logger.warning("webhook signature invalid", metadata: ["channel": "\(kind)"])
+        return Problem(status: .unauthorized, title: "Invalid signature", detail: "The \(kind) webhook signature does not match.")
+    }
+
+    /// Commits inbound messages and receipts for a tenant; only after this returns may the webhook answer 2xx.
+    func commit(_ messages: [InboundMessage], _ receipts: [DeliveryStatus], tenant: Tenant) async throws -> [InboundProcessor.Outcome] {
+        let processor = InboundProcessor(services: services)
+        return try await tenant.database.perform {
+            let outcomes = try messages.map { try processor.ingest($0, tenant: tenant) }
+            for receipt in receipts { try processor.apply(receipt, tenant: tenant) }
+            return outcomes
+        }
+    }
+
+    static func text(_ body: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// A configured secret, or a 503: the provider should retry once the operator sets it.
+    static func secret(_ config: ChannelConfig, _ key: String) throws -> String {
+        do {
+            return try config.secret(key)
+        } catch {
+            throw Problem(status: .serviceUnavailable, title: "Channel not configured", detail: "\(error)")
+        }
+    }
+}
