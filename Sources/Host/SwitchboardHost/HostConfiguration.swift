@@ -12,6 +12,8 @@ public struct HostConfiguration: Sendable {
     public var adminToken: String?
     /// Proxy IPs whose `X-Forwarded-Host` is honoured (`SWITCHBOARD_TRUSTED_PROXIES`, comma-separated).
     public var trustedProxies: Set<String> = []
+    /// How long an outbound provider call may take before it counts as a timeout (and is retried).
+    public var providerTimeoutMillis = 10_000
     /// How often to pick up tenants changed by other hosts or the CLI.
     public var tenantSyncInterval: Duration = .seconds(1)
 

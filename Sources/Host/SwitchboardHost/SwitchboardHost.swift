@@ -12,7 +12,7 @@ public struct SwitchboardHost: Sendable {
     /// A tenant that fails is logged and skipped; the host still starts.
     public static func start(_ configuration: HostConfiguration, logger: Logger) throws -> SwitchboardHost {
         let database = try configuration.database.open { logger.info("\($0)") }
-        let services = HostServices(database: database, logger: logger)
+        let services = HostServices(database: database, logger: logger, providerTimeoutMillis: configuration.providerTimeoutMillis)
         let catalog = PluginCatalog(directory: configuration.pluginsDirectory, logger: logger)
         let registry = TenantRegistry(catalog: catalog, services: services)
         try registry.bootstrap(directory: configuration.tenantsDirectory)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import SwitchboardJSON
 
 /// Runs a tenant's automation rules on domain events.
@@ -178,7 +179,9 @@ public struct AutomationEngine: Sendable {
                 "conversation_id": subject.conversation.map { .string($0.id) } ?? .null,
             ]).serializedBytes()
             let http = services.http, logger = services.logger
-            Task.detached {
+            // A blocking libcurl call: on NIO's thread pool, never on Swift's cooperative threads.
+            NIOThreadPool.singleton.submit { state in
+                guard case .active = state else { return }
                 do {
                     let response = try http.perform(.init(method: "POST", url: url, headers: ["Content-Type": "application/json"], body: body))
                     if response.status >= 300 { logger.warning("automation webhook answered \(response.status)", metadata: ["url": "\(url)"]) }

@@ -280,7 +280,7 @@ private let httpRequest: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutable
         }
         var headers: [String: String] = [:]
         for (name, value) in request["headers"]?.objectValue ?? [:] { headers[name] = value.stringValue ?? "" }
-        let timeout = Int(request["timeout_ms"]?.doubleValue ?? 10_000)
+        let timeout = Int(request["timeout_ms"]?.doubleValue ?? Double(host.services.http.defaultTimeoutMillis))
         do {
             let response = try host.services.http.perform(HTTPClient.Request(
                 method: request["method"]?.stringValue?.uppercased() ?? "GET", url: url, headers: headers, body: body,

@@ -8,9 +8,10 @@ public struct HTTPClient: Sendable {
         public var url: String
         public var headers: [String: String]
         public var body: [UInt8]
-        public var timeoutMillis: Int
+        /// The request's own limit; `nil` takes the client's default.
+        public var timeoutMillis: Int?
 
-        public init(method: String = "GET", url: String, headers: [String: String] = [:], body: [UInt8] = [], timeoutMillis: Int = 10_000) {
+        public init(method: String = "GET", url: String, headers: [String: String] = [:], body: [UInt8] = [], timeoutMillis: Int? = nil) {
             self.method = method
             self.url = url
             self.headers = headers
@@ -37,7 +38,13 @@ public struct HTTPClient: Sendable {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    public init() { _ = Self.globalInit }
+    /// The timeout of requests that set none.
+    public let defaultTimeoutMillis: Int
+
+    public init(defaultTimeoutMillis: Int = 10_000) {
+        _ = Self.globalInit
+        self.defaultTimeoutMillis = defaultTimeoutMillis
+    }
 
     public func perform(_ request: Request) throws -> Response {
         guard let curl = curl_easy_init() else { throw TransportError(code: -1, description: "curl_easy_init failed") }
@@ -54,8 +61,9 @@ public struct HTTPClient: Sendable {
         sb_curl_set_string(curl, CURLOPT_URL, request.url)
         sb_curl_set_string(curl, CURLOPT_CUSTOMREQUEST, request.method)
         sb_curl_set_long(curl, CURLOPT_NOSIGNAL, 1)
-        sb_curl_set_long(curl, CURLOPT_TIMEOUT_MS, request.timeoutMillis)
-        sb_curl_set_long(curl, CURLOPT_CONNECTTIMEOUT_MS, min(request.timeoutMillis, 5000))
+        let timeout = request.timeoutMillis ?? defaultTimeoutMillis
+        sb_curl_set_long(curl, CURLOPT_TIMEOUT_MS, timeout)
+        sb_curl_set_long(curl, CURLOPT_CONNECTTIMEOUT_MS, min(timeout, 5000))
         sb_curl_set_long(curl, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS))
         sb_curl_set_slist(curl, CURLOPT_HTTPHEADER, headerList)
         sb_curl_set_write_function(curl, CURLOPT_WRITEFUNCTION, writeBody)

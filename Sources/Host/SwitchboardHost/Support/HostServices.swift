@@ -17,7 +17,7 @@ public struct HostServices: Sendable {
     public let http: HTTPClient
     public let logger: Logger
 
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, providerTimeoutMillis: Int = 10_000) {
         self.database = database
         self.records = RecordStore(database: database)
         self.contacts = ContactStore(database: database)
@@ -30,7 +30,7 @@ public struct HostServices: Sendable {
         self.audit = AuditLog(database: database)
         self.credentials = CredentialStore(database: database, audit: audit)
         self.events = EventBus()
-        self.http = HTTPClient()
+        self.http = HTTPClient(defaultTimeoutMillis: providerTimeoutMillis)
         self.logger = logger
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import SwitchboardJSON
 
 /// The tenants this host serves, found by domain.
@@ -260,7 +261,8 @@ public final class TenantRegistry: @unchecked Sendable {
     private func deliver(_ event: TenantEvent) async {
         guard event.deliverToPlugins, let tenant = tenant(slug: event.tenantID) else { return }
         for instance in tenant.instances where instance.plugin.id != event.source {
-            let result = instance.handleEvent(event.json)
+            // Plugin code may block (store calls, outbound HTTP): keep it off Swift's cooperative threads.
+            guard let result = try? await NIOThreadPool.singleton.runIfActive({ instance.handleEvent(event.json) }) else { continue }
             if !result.ok {
                 logger.warning("plugin failed an event", metadata: [
                     "tenant": "\(event.tenantID)", "plugin": "\(instance.plugin.id)", "event": "\(event.type)",
