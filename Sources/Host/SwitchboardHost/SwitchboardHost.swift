@@ -53,7 +53,7 @@ struct TenantSyncService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: interval)
             do {
-                try registry.sync()
+                try await registry.services.database.perform { try registry.sync() }
             } catch {
                 registry.services.logger.error("tenant sync failed: \(error)")
             }

@@ -80,16 +80,19 @@ extension SQLConnection {
 
 /// The host's storage. SQLite is the embedded default; PostgreSQL serves larger deployments.
 ///
-/// Calls are synchronous and may block: the host calls them from plugin threads
-/// and from request handlers (SQLite calls take microseconds).
+/// Calls are synchronous and may block: the host calls them from plugin threads, and
+/// async code (request handlers, services) wraps them in `perform`.
 public protocol Database: Sendable {
     var dialect: SQLDialect { get }
-    /// Runs `body` inside one transaction; an error rolls everything back.
+    /// Runs `body` inside one transaction; an error rolls everything back. A failed statement
+    /// aborts the whole transaction on PostgreSQL, so do not catch one and carry on.
     @discardableResult
     func transaction<T>(_ body: (SQLConnection) throws -> T) throws -> T
     /// Runs read-only statements.
     @discardableResult
     func read<T>(_ body: (SQLConnection) throws -> T) throws -> T
+    /// Runs blocking database work from async code without holding up an event loop.
+    func perform<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T
 }
 
 /// A database failure, with the driver's message.

@@ -48,6 +48,11 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         try lock.withLock { try body(connection) }
     }
 
+    /// Runs `work` inline: SQLite calls take microseconds.
+    public func perform<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try work()
+    }
+
     /// One open connection and its statement cache. Only used under the mutex.
     final class Connection: SQLConnection {
         let handle: OpaquePointer
