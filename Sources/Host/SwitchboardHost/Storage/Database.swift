@@ -54,11 +54,17 @@ public enum SQLDialect: Sendable {
     case sqlite
     case postgres
 
-    /// An expression that extracts a top-level JSON member of a text column as text.
+    /// An expression that extracts a top-level JSON member of a text column as text, the same
+    /// on both: strings as they are, numbers as written, booleans as `1` and `0`.
     public func jsonText(_ column: String, field parameter: Int) -> String {
         switch self {
         case .sqlite: "CAST(json_extract(\(column), '$.' || $\(parameter)) AS TEXT)"
-        case .postgres: "(\(column)::jsonb ->> $\(parameter))"
+        case .postgres:
+            """
+            (CASE jsonb_typeof(\(column)::jsonb -> $\(parameter)::text) \
+            WHEN 'boolean' THEN ((\(column)::jsonb -> $\(parameter)::text)::boolean)::int::text \
+            ELSE \(column)::jsonb ->> $\(parameter)::text END)
+            """
         }
     }
 }
