@@ -1,12 +1,14 @@
 # Switchboard — the two commands:
 #   make run    install what a fresh Debian machine lacks, build, serve the demo tenants on SQLite
 #   make test   the same setup, then build the plugin libraries and run every test
+#               (the PostgreSQL ones against a throwaway server: scripts/with-postgres.sh)
 
 SWIFT       ?= swift
 HOST        ?= 127.0.0.1
 PORT        ?= 8080
-# Debian packages the build and the tests need (C libraries wrapped by Sources/System/*).
-APT_PACKAGES = libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev pkg-config gcc
+# Debian packages the build and the tests need (C libraries wrapped by Sources/System/*,
+# and the PostgreSQL server the tests start).
+APT_PACKAGES = libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev pkg-config gcc postgresql
 
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
@@ -33,10 +35,10 @@ run: build
 	SWITCHBOARD_ADMIN_TOKEN=$${SWITCHBOARD_ADMIN_TOKEN:-dev-admin-token} \
 	  $(BIN_DIR)/switchboard serve --host $(HOST) --port $(PORT)
 
-## test: every test, against the freshly built plugin libraries
+## test: every test, against the freshly built plugin libraries and a throwaway PostgreSQL server
 test: build
 	@echo "==> running tests"
-	SWITCHBOARD_TEST_PLUGINS_DIR=$(BIN_DIR) $(SWIFT) test --skip-build
+	SWITCHBOARD_TEST_PLUGINS_DIR=$(BIN_DIR) ./scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 clean:
 	rm -rf .build data

@@ -5,6 +5,8 @@ public struct HostConfiguration: Sendable {
     public var bindHost: String = "127.0.0.1"
     public var port: Int = 8080
     public var database: DatabaseLocation = .default
+    /// Connections to PostgreSQL (`SWITCHBOARD_DB_POOL_SIZE`).
+    public var databasePoolSize: Int = PostgresDatabase.defaultPoolSize
     /// Manifests applied at start; `nil` to use only the stored tenants.
     public var tenantsDirectory: String? = "tenants"
     public var pluginsDirectory: String = HostConfiguration.executableDirectory
@@ -24,6 +26,12 @@ public struct HostConfiguration: Sendable {
         var configuration = HostConfiguration()
         if let url = environment["SWITCHBOARD_DATABASE_URL"], !url.isEmpty {
             configuration.database = try DatabaseLocation(url: url)
+        }
+        if let size = environment["SWITCHBOARD_DB_POOL_SIZE"], !size.isEmpty {
+            guard let count = Int(size), count > 0 else {
+                throw ConfigurationError("SWITCHBOARD_DB_POOL_SIZE must be a positive whole number (got \(size))")
+            }
+            configuration.databasePoolSize = count
         }
         if let directory = environment["SWITCHBOARD_TENANTS_DIR"], !directory.isEmpty {
             configuration.tenantsDirectory = directory

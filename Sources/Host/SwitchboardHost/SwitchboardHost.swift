@@ -11,7 +11,7 @@ public struct SwitchboardHost: Sendable {
     /// Opens the database (applying migrations), loads the plugins and starts the tenants.
     /// A tenant that fails is logged and skipped; the host still starts.
     public static func start(_ configuration: HostConfiguration, logger: Logger) throws -> SwitchboardHost {
-        let database = try configuration.database.open { logger.info("\($0)") }
+        let database = try configuration.database.open(poolSize: configuration.databasePoolSize) { logger.info("\($0)") }
         let services = HostServices(database: database, logger: logger, providerTimeoutMillis: configuration.providerTimeoutMillis)
         let catalog = PluginCatalog(directory: configuration.pluginsDirectory, logger: logger)
         let registry = TenantRegistry(catalog: catalog, services: services)
@@ -68,7 +68,7 @@ struct TenantSyncService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: interval)
             do {
-                try registry.sync()
+                try await registry.services.database.perform { try registry.sync() }
             } catch {
                 registry.services.logger.error("tenant sync failed: \(error)")
             }

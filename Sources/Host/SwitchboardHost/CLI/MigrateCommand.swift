@@ -9,7 +9,7 @@ struct MigrateCommand: ParsableCommand {
     func run() throws {
         let configuration = try options.configuration()
         print("migrating \(configuration.database)")
-        let database = try configuration.database.open { print("  \($0)") }
+        let database = try configuration.database.open(poolSize: configuration.databasePoolSize) { print("  \($0)") }
         let versions = try database.read { try $0.query("SELECT version FROM schema_migrations ORDER BY version") }
         print("schema is at version \(versions.last?.int("version") ?? 0)")
     }

@@ -11,22 +11,26 @@ struct AdminRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         let admin = router.group("/admin/v1").add(middleware: AdminAuthMiddleware(token: adminToken))
+        // Handlers that reach the database run their blocking calls through `perform`.
+        let database = registry.services.database
 
         admin.get("/tenants") { _, _ -> Response in
-            try JSONResponse(["tenants": try registry.statuses()]).response()
+            try JSONResponse(["tenants": try await database.perform { try registry.statuses() }]).response()
         }
 
         admin.post("/tenants") { request, context -> Response in
             var request = request
             let yaml = try await manifestText(&request, context)
-            let tenant = try registry.onboard(yaml: yaml, actor: "platform-admin")
-            let status = try registry.statuses().first { $0.slug == tenant.slug }
+            let status = try await database.perform {
+                let tenant = try registry.onboard(yaml: yaml, actor: "platform-admin")
+                return try registry.statuses().first { $0.slug == tenant.slug }
+            }
             return try JSONResponse(status, status: .created).response()
         }
 
         admin.delete("/tenants/{slug}") { _, context -> Response in
             let slug = try context.parameters.require("slug")
-            guard try registry.disable(slug: slug, actor: "platform-admin") else {
+            guard try await database.perform({ try registry.disable(slug: slug, actor: "platform-admin") }) else {
                 throw Problem(status: .notFound, title: "Unknown tenant", detail: "No tenant has the slug \"\(slug)\".")
             }
             return Response(status: .noContent)

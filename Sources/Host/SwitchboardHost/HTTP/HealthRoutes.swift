@@ -7,13 +7,15 @@ struct HealthRoutes {
     func register(on router: Router<AppRequestContext>) {
         router.get("/healthz") { _, _ in ["status": "ok"] }
         router.get("/readyz") { _, _ -> Response in
+            let database = registry.services.database
             var problems: [String] = []
             do {
-                _ = try registry.services.database.read { try $0.query("SELECT 1 AS one") }
+                _ = try await database.perform { try database.read { try $0.query("SELECT 1 AS one") } }
             } catch {
                 problems.append("database: \(error)")
             }
-            for status in (try? registry.statuses()) ?? [] where status.status == "active" && !status.running {
+            let statuses = (try? await database.perform { try registry.statuses() }) ?? []
+            for status in statuses where status.status == "active" && !status.running {
                 problems.append("tenant \(status.slug): \(status.problem ?? "not running")")
             }
             guard problems.isEmpty else {

@@ -54,11 +54,17 @@ public enum SQLDialect: Sendable {
     case sqlite
     case postgres
 
-    /// An expression that extracts a top-level JSON member of a text column as text.
+    /// An expression that extracts a top-level JSON member of a text column as text, the same
+    /// on both: strings as they are, numbers as written, booleans as `1` and `0`.
     public func jsonText(_ column: String, field parameter: Int) -> String {
         switch self {
         case .sqlite: "CAST(json_extract(\(column), '$.' || $\(parameter)) AS TEXT)"
-        case .postgres: "(\(column)::jsonb ->> $\(parameter))"
+        case .postgres:
+            """
+            (CASE jsonb_typeof(\(column)::jsonb -> $\(parameter)::text) \
+            WHEN 'boolean' THEN ((\(column)::jsonb -> $\(parameter)::text)::boolean)::int::text \
+            ELSE \(column)::jsonb ->> $\(parameter)::text END)
+            """
         }
     }
 }
@@ -80,11 +86,12 @@ extension SQLConnection {
 
 /// The host's storage. SQLite is the embedded default; PostgreSQL serves larger deployments.
 ///
-/// Calls are synchronous and may block: the host calls them from plugin threads
-/// and from request handlers (SQLite calls take microseconds).
+/// Calls are synchronous and may block: the host calls them from plugin threads, and
+/// async code (request handlers, services) wraps them in `perform`.
 public protocol Database: Sendable {
     var dialect: SQLDialect { get }
-    /// Runs `body` inside one transaction; an error rolls everything back.
+    /// Runs `body` inside one transaction; an error rolls everything back. A failed statement
+    /// aborts the whole transaction on PostgreSQL, so do not catch one and carry on.
     @discardableResult
     func transaction<T>(_ body: (SQLConnection) throws -> T) throws -> T
     /// Runs read-only statements.

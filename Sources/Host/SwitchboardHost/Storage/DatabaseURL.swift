@@ -25,13 +25,14 @@ public enum DatabaseLocation: Sendable, Equatable {
     }
 
     /// Opens the database this location names and brings its schema up to date.
-    public func open(progress: (String) -> Void = { _ in }) throws -> Database {
+    /// `poolSize` is how many connections PostgreSQL may use (SQLite uses one).
+    public func open(poolSize: Int = PostgresDatabase.defaultPoolSize, progress: (String) -> Void = { _ in }) throws -> Database {
         let database: Database
         switch self {
         case .sqlite(let path):
             database = try SQLiteDatabase(path: path)
-        case .postgres:
-            throw ConfigurationError("the PostgreSQL driver is not built into this host yet; use sqlite://")
+        case .postgres(let url):
+            database = try PostgresDatabase(url: url, poolSize: poolSize)
         }
         try Migrations.apply(to: database, progress: progress)
         return database

@@ -283,6 +283,7 @@ public enum Migrations {
     @discardableResult
     public static func apply(to database: Database, progress: (String) -> Void = { _ in }) throws -> [Int] {
         try database.transaction { connection in
+            try lockOutOtherHosts(connection, database.dialect)
             try connection.execute("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     tenant_id TEXT NOT NULL DEFAULT '_system',
@@ -296,6 +297,7 @@ public enum Migrations {
         var applied: [Int] = []
         for migration in all {
             let done = try database.transaction { connection -> Bool in
+                try lockOutOtherHosts(connection, database.dialect)
                 let rows = try connection.query(
                     "SELECT version FROM schema_migrations WHERE tenant_id = '_system' AND version = $1",
                     [.integer(Int64(migration.version))])
@@ -312,5 +314,15 @@ public enum Migrations {
             }
         }
         return applied
+    }
+
+    /// The PostgreSQL advisory lock key hosts migrating the same database take turns on ("swbd").
+    static let advisoryLockKey: Int64 = 0x7377_6264
+
+    /// On PostgreSQL, waits until no other host is migrating; the lock ends with the transaction.
+    /// SQLite needs none: a transaction there already holds the database's only write lock.
+    private static func lockOutOtherHosts(_ connection: SQLConnection, _ dialect: SQLDialect) throws {
+        guard dialect == .postgres else { return }
+        _ = try connection.query("SELECT pg_advisory_xact_lock(\(advisoryLockKey))")
     }
 }

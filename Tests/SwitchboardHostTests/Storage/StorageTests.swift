@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+@testable import SwitchboardHost
+
+/// What only the SQLite driver has, and database configuration. The shared behaviour is in StorageConformanceTests.
+@Suite("SQLite storage and database configuration")
+struct StorageTests {
+    private func database() throws -> SQLiteDatabase {
+        let database = try SQLiteDatabase(path: try TestEnvironment.temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        try Migrations.apply(to: database)
+        return database
+    }
+
+    @Test("WAL mode is on")
+    func walMode() throws {
+        let database = try database()
+        #expect(try database.read { try $0.query("PRAGMA journal_mode") }.first?.string("journal_mode") == "wal")
+    }
+
+    @Test("database URLs are parsed, and a bad one is a clear error")
+    func databaseURLs() throws {
+        #expect(try DatabaseLocation(url: "sqlite:///var/lib/sb.sqlite") == .sqlite(path: "/var/lib/sb.sqlite"))
+        #expect(try DatabaseLocation(url: "sqlite://data/x.sqlite") == .sqlite(path: "data/x.sqlite"))
+        #expect(try DatabaseLocation(url: "postgres://u:p@localhost:5432/db") == .postgres(url: "postgres://u:p@localhost:5432/db"))
+        #expect(throws: ConfigurationError.self) { try DatabaseLocation(url: "mysql://x") }
+    }
+
+    @Test("the PostgreSQL pool size comes from SWITCHBOARD_DB_POOL_SIZE")
+    func poolSize() throws {
+        #expect(try HostConfiguration.fromEnvironment([:]).databasePoolSize == PostgresDatabase.defaultPoolSize)
+        #expect(try HostConfiguration.fromEnvironment(["SWITCHBOARD_DB_POOL_SIZE": "3"]).databasePoolSize == 3)
+        #expect(throws: ConfigurationError.self) { try HostConfiguration.fromEnvironment(["SWITCHBOARD_DB_POOL_SIZE": "0"]) }
+    }
+}
