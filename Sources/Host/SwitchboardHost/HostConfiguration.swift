@@ -14,6 +14,8 @@ public struct HostConfiguration: Sendable {
     public var trustedProxies: Set<String> = []
     /// How often to pick up tenants changed by other hosts or the CLI.
     public var tenantSyncInterval: Duration = .seconds(1)
+    /// How this host runs the durable jobs.
+    public var scheduler = SchedulerSettings()
 
     public init() {}
 
