@@ -41,15 +41,20 @@ public struct SwitchboardHost: Sendable {
         AutomationRoutes().register(api)
         AuditRoutes().register(api)
         AccessRoutes().register(api)
+        JobRoutes().register(api)
         return router
     }
 
-    /// The application: the router plus the host's background services.
+    /// The application: the router plus the host's background services (tenant sync and, unless disabled, the scheduler).
     public func buildApplication() -> some ApplicationProtocol {
-        Application(
+        var background: [any Service] = [TenantSyncService(registry: registry, interval: configuration.tenantSyncInterval)]
+        if configuration.scheduler.enabled {
+            background.append(SchedulerService(registry: registry, settings: configuration.scheduler))
+        }
+        return Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "switchboard"),
-            services: [TenantSyncService(registry: registry, interval: configuration.tenantSyncInterval)],
+            services: background,
             logger: services.logger)
     }
 }
