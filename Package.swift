@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardHost",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             path: "Tests/SwitchboardHostTests"
         ),

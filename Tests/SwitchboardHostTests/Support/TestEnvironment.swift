@@ -35,7 +35,11 @@ enum TestEnvironment {
     }
 
     /// A host on a fresh SQLite file, with the built plugins and the given manifests as its tenants directory.
-    static func host(manifests: [String: String], adminToken: String? = "test-admin-token") throws -> SwitchboardHost {
+    /// `configure` adjusts the configuration last, e.g. the scheduler settings.
+    static func host(
+        manifests: [String: String], adminToken: String? = "test-admin-token",
+        configure: (inout HostConfiguration) -> Void = { _ in }
+    ) throws -> SwitchboardHost {
         let directory = try temporaryDirectory()
         let tenants = directory.appendingPathComponent("tenants")
         try FileManager.default.createDirectory(at: tenants, withIntermediateDirectories: true)
@@ -48,6 +52,7 @@ enum TestEnvironment {
         configuration.pluginsDirectory = pluginsDirectory
         configuration.adminToken = adminToken
         configuration.port = 0
+        configure(&configuration)
         return try SwitchboardHost.start(configuration, logger: logger)
     }
 
