@@ -1,8 +1,9 @@
 /// The numbered schema migrations, the same set on SQLite and PostgreSQL.
 ///
 /// Rules: every table carries `tenant_id`, and its primary key and indexes lead
-/// with it (one exception: `jobs_claim`, see migration 3); times are epoch milliseconds (BIGINT); JSON is TEXT. A migration is
-/// never edited once released: add a new one.
+/// with it (one exception: `jobs_claim`, see migration 3); times are epoch
+/// milliseconds (BIGINT); JSON is TEXT. A migration is never edited once
+/// released: add a new one.
 public enum Migrations {
     public struct Migration: Sendable {
         public let version: Int
