@@ -75,6 +75,7 @@ let package = Package(
                 "SwitchboardHost",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             path: "Tests/SwitchboardHostTests"
         ),

@@ -16,7 +16,7 @@ struct PluginLoadingTests {
             #expect(!plugin.version.isEmpty)
         }
         let hello = try #require(catalog.resolve(id: "hello-c"))
-        #expect(hello.capabilities.names == ["flows", "http_routes"])
+        #expect(hello.capabilities.names == ["flows", "http_routes", "jobs"])
         #expect(hello.routes == [PluginRoute(method: "GET", path: "/api/hello", permission: "contacts:read")])
     }
 

@@ -6,7 +6,9 @@
  *   - greets on GET /api/hello (a plugin route);
  *   - answers every event by returning the event's bytes (an echo);
  *   - counts the events it has seen in the tenant-scoped record store
- *     (collection "counters", key "events"), so tests can check isolation.
+ *     (collection "counters", key "events"), so tests can check isolation;
+ *   - runs its jobs: kind "count" adds one to counters/jobs; kind "flaky" asks
+ *     for a retry (SB_RETRY) on its first attempt, then counts like "count".
  */
 #include "hello_c.h"
 
@@ -54,11 +56,11 @@ static sb_status hello_create(const sb_host_api *host, sb_host_ctx *ctx, sb_byte
     return SB_OK;
 }
 
-/* Increments the "events" counter in the record store and returns the new value. */
-static long bump_counter(sb_instance *self) {
+/* Increments a counter (collection "counters") in the record store and returns the new value. */
+static long bump_counter(sb_instance *self, const char *key) {
     long count = 0;
     sb_owned_bytes current = {NULL, 0};
-    if (self->host->store_get(self->ctx, text("counters"), text("events"), &current) == SB_OK) {
+    if (self->host->store_get(self->ctx, text("counters"), text(key), &current) == SB_OK) {
         char buf[32] = {0};
         size_t n = current.len < sizeof buf - 1 ? current.len : sizeof buf - 1;
         memcpy(buf, current.ptr, n);
@@ -69,12 +71,12 @@ static long bump_counter(sb_instance *self) {
     char value[32];
     int len = snprintf(value, sizeof value, "%ld", count);
     sb_bytes v = {(const uint8_t *)value, (size_t)len};
-    self->host->store_put(self->ctx, text("counters"), text("events"), v);
+    self->host->store_put(self->ctx, text("counters"), text(key), v);
     return count;
 }
 
 static sb_status hello_event(sb_instance *self, sb_bytes event, sb_owned_bytes *out) {
-    bump_counter(self);
+    bump_counter(self, "events");
     /* Echo: the reply is the event itself. */
     *out = copy_out(event.ptr, event.len);
     return SB_OK;
@@ -97,6 +99,37 @@ static sb_status hello_http(sb_instance *self, sb_bytes request, sb_owned_bytes 
     return SB_OK;
 }
 
+/* The text after `"name":` in a job, or NULL. The host sends compact JSON with sorted keys, so the
+ * top-level "attempt", "id" and "kind" come before "payload" and are found first. */
+static const char *member(const char *json, const char *name) {
+    char pattern[32];
+    snprintf(pattern, sizeof pattern, "\"%s\":", name);
+    const char *at = strstr(json, pattern);
+    return at == NULL ? NULL : at + strlen(pattern);
+}
+
+/* Returns `status` with the JSON error body `error`. */
+static sb_status fail(sb_owned_bytes *out, sb_status status, const char *error) {
+    *out = copy_out(error, strlen(error));
+    return status;
+}
+
+static sb_status hello_job(sb_instance *self, sb_bytes job, sb_owned_bytes *out) {
+    char *json = calloc(1, job.len + 1);
+    if (json == NULL) return SB_ERROR;
+    if (job.len > 0) memcpy(json, job.ptr, job.len);
+    const char *kind = member(json, "kind");
+    const char *attempt = member(json, "attempt");
+    int count = kind != NULL && strncmp(kind, "\"count\"", 7) == 0;
+    int flaky = kind != NULL && strncmp(kind, "\"flaky\"", 7) == 0;
+    long attempt_number = attempt == NULL ? 0 : strtol(attempt, NULL, 10);
+    free(json);
+    if (!count && !flaky) return fail(out, SB_BAD_ARGUMENT, "{\"code\":\"unknown_kind\",\"message\":\"HelloC runs count and flaky jobs\"}");
+    if (flaky && attempt_number <= 1) return fail(out, SB_RETRY, "{\"code\":\"flaky\",\"message\":\"flaky fails its first attempt\"}");
+    bump_counter(self, "jobs");
+    return SB_OK;
+}
+
 static void hello_destroy(sb_instance *self) { free(self); }
 
 static const sb_plugin_descriptor descriptor = {
@@ -105,12 +138,12 @@ static const sb_plugin_descriptor descriptor = {
     .abi_minor = SB_ABI_MINOR,
     .plugin_id = "hello-c",
     .plugin_version = "1.0.0",
-    .capabilities = SB_CAP_FLOWS | SB_CAP_HTTP_ROUTES,
+    .capabilities = SB_CAP_FLOWS | SB_CAP_HTTP_ROUTES | SB_CAP_JOBS,
     .routes_json = "[{\"method\":\"GET\",\"path\":\"/api/hello\",\"permission\":\"contacts:read\"}]",
     .create_instance = hello_create,
     .handle_event = hello_event,
     .handle_http = hello_http,
-    .run_job = NULL,
+    .run_job = hello_job,
     .query_analytics = NULL,
     .destroy_instance = hello_destroy,
     .free_bytes = hello_free,

@@ -18,6 +18,8 @@ public struct HostConfiguration: Sendable {
     public var providerTimeoutMillis = 10_000
     /// How often to pick up tenants changed by other hosts or the CLI.
     public var tenantSyncInterval: Duration = .seconds(1)
+    /// How this host runs the durable jobs.
+    public var scheduler = SchedulerSettings()
 
     public init() {}
 

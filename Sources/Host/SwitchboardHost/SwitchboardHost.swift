@@ -13,6 +13,7 @@ public struct SwitchboardHost: Sendable {
     public static func start(_ configuration: HostConfiguration, logger: Logger) throws -> SwitchboardHost {
         let database = try configuration.database.open(poolSize: configuration.databasePoolSize) { logger.info("\($0)") }
         let services = HostServices(database: database, logger: logger, providerTimeoutMillis: configuration.providerTimeoutMillis)
+        ChannelJobs.register(services)
         let catalog = PluginCatalog(directory: configuration.pluginsDirectory, logger: logger)
         let registry = TenantRegistry(catalog: catalog, services: services)
         try registry.bootstrap(directory: configuration.tenantsDirectory)
@@ -41,6 +42,7 @@ public struct SwitchboardHost: Sendable {
         AutomationRoutes().register(api)
         AuditRoutes().register(api)
         AccessRoutes().register(api)
+        JobRoutes().register(api)
         MessageRoutes().register(api)
         let webhooks = WebhookSupport(registry: registry)
         SandboxWebhook(support: webhooks).register(on: router)
@@ -49,12 +51,16 @@ public struct SwitchboardHost: Sendable {
         return router
     }
 
-    /// The application: the router plus the host's background services.
+    /// The application: the router plus the host's background services (tenant sync and, unless disabled, the scheduler).
     public func buildApplication() -> some ApplicationProtocol {
-        Application(
+        var background: [any Service] = [TenantSyncService(registry: registry, interval: configuration.tenantSyncInterval)]
+        if configuration.scheduler.enabled {
+            background.append(SchedulerService(registry: registry, settings: configuration.scheduler))
+        }
+        return Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "switchboard"),
-            services: [TenantSyncService(registry: registry, interval: configuration.tenantSyncInterval)],
+            services: background,
             logger: services.logger)
     }
 }

@@ -35,8 +35,10 @@ enum TestEnvironment {
     }
 
     /// A host on a fresh SQLite file, with the built plugins and the given manifests as its tenants directory.
+    /// `configure` adjusts the configuration last, e.g. the scheduler settings.
     static func host(
-        manifests: [String: String], adminToken: String? = "test-admin-token", configure: (inout HostConfiguration) -> Void = { _ in }
+        manifests: [String: String], adminToken: String? = "test-admin-token",
+        configure: (inout HostConfiguration) -> Void = { _ in }
     ) throws -> SwitchboardHost {
         let directory = try temporaryDirectory()
         let tenants = directory.appendingPathComponent("tenants")

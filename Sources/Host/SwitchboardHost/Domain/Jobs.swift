@@ -12,11 +12,16 @@ public struct JobRecord: Codable, Sendable {
     public var maxAttempts: Int
     public var lastError: String?
     public var uniqueKey: String?
+    public var createdAt: Int64
+    public var updatedAt: Int64
+
+    /// Every status a job can be in. `dead` is the dead-letter list.
+    public static let statuses: Set<String> = ["pending", "running", "done", "cancelled", "failed", "dead"]
 
     enum CodingKeys: String, CodingKey {
         case id, kind, payload, status, attempts
         case pluginID = "plugin_id", runAt = "run_at", maxAttempts = "max_attempts"
-        case lastError = "last_error", uniqueKey = "unique_key"
+        case lastError = "last_error", uniqueKey = "unique_key", createdAt = "created_at", updatedAt = "updated_at"
     }
 
     init(row: Row) {
@@ -30,10 +35,12 @@ public struct JobRecord: Codable, Sendable {
         maxAttempts = Int(row.int("max_attempts") ?? 0)
         lastError = row.string("last_error")
         uniqueKey = row.string("unique_key")
+        createdAt = row.int("created_at") ?? 0
+        updatedAt = row.int("updated_at") ?? 0
     }
 }
 
-/// Tenant-scoped job storage: schedule, cancel and list.
+/// Tenant-scoped job storage: schedule, cancel, list and retry. The scheduler's side is in JobQueue.swift.
 public struct JobStore: Sendable {
     public let database: Database
 
@@ -106,5 +113,52 @@ public struct JobStore: Sendable {
         }
         sql += " ORDER BY run_at, id LIMIT \(max(1, min(limit, 1000)))"
         return try database.read { try $0.query(sql, parameters) }.map(JobRecord.init(row:))
+    }
+
+    /// One page of a tenant's jobs, newest first, optionally of one status and kind.
+    public func page(tenantID: String, status: String?, kind: String?, page: PageRequest) throws -> Page<JobRecord> {
+        var sql = "SELECT * FROM jobs WHERE tenant_id = $1"
+        var parameters: [SQLValue] = [.text(tenantID)]
+        for (column, value) in [("status", status), ("kind", kind)] {
+            guard let value else { continue }
+            parameters.append(.text(value))
+            sql += " AND \(column) = $\(parameters.count)"
+        }
+        return try database.read { try page.fetch(sql: sql, parameters: parameters, in: $0, JobRecord.init(row:)) }
+    }
+
+    /// What became of a request to retry a job.
+    public enum RetryResult: Sendable {
+        case retried(JobRecord)
+        case notFound
+        /// Only `dead` and `failed` jobs can be retried.
+        case notRetryable(status: String)
+        /// Another pending or running job of the tenant holds the job's unique key.
+        case uniqueKeyTaken
+    }
+
+    /// Sends a dead or failed job back to `pending`, due at `now`, with its attempts reset; audited as `job_retried`.
+    public func retry(tenantID: String, id: String, actor: String, now: Int64) throws -> RetryResult {
+        do {
+            return try database.transaction { connection in
+                let rows = try connection.query("SELECT * FROM jobs WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(id)])
+                guard let job = rows.first.map(JobRecord.init(row:)) else { return .notFound }
+                guard job.status == "dead" || job.status == "failed" else { return .notRetryable(status: job.status) }
+                let updated = try connection.query(
+                    """
+                    UPDATE jobs SET status = 'pending', run_at = $3, attempts = 0, updated_at = $3
+                    WHERE tenant_id = $1 AND id = $2 RETURNING *
+                    """,
+                    [.text(tenantID), .text(id), .integer(now)])
+                try AuditLog(database: database).record(
+                    tenantID: tenantID, actor: actor, action: "job_retried", subject: id,
+                    details: ["kind": .string(job.kind), "previous_status": .string(job.status),
+                              "last_error": job.lastError.map(JSON.string) ?? .null],
+                    in: connection)
+                return .retried(JobRecord(row: updated[0]))
+            }
+        } catch let error as DatabaseError where error.kind == .constraint {
+            return .uniqueKeyTaken
+        }
     }
 }

@@ -1,8 +1,9 @@
 /// The numbered schema migrations, the same set on SQLite and PostgreSQL.
 ///
 /// Rules: every table carries `tenant_id`, and its primary key and indexes lead
-/// with it; times are epoch milliseconds (BIGINT); JSON is TEXT. A migration is
-/// never edited once released: add a new one.
+/// with it (one exception: `jobs_claim`, see migration 3); times are epoch
+/// milliseconds (BIGINT); JSON is TEXT. A migration is never edited once
+/// released: add a new one.
 public enum Migrations {
     public struct Migration: Sendable {
         public let version: Int
@@ -263,6 +264,13 @@ public enum Migrations {
             )
             """,
             "CREATE INDEX automation_runs_rule ON automation_runs (tenant_id, rule_id, occurred_at)",
+        ]),
+        // The scheduler claims due jobs of every tenant at once (`status = 'pending' AND run_at <= now
+        // ORDER BY run_at`), and its rescuer looks for `status = 'running'` jobs whose lease expired.
+        // `jobs_due` leads with tenant_id, so it cannot serve a query over all tenants: without this
+        // index each claim would scan the whole jobs table.
+        Migration(version: 3, name: "scheduler", statements: [
+            "CREATE INDEX jobs_claim ON jobs (status, run_at)",
         ]),
         Migration(version: 4, name: "channels-and-policy", statements: [
             "ALTER TABLE conversations ADD COLUMN last_outbound_at BIGINT",

@@ -6,6 +6,8 @@ public struct HostServices: Sendable {
     public let records: RecordStore
     public let contacts: ContactStore
     public let jobs: JobStore
+    /// The handlers of jobs without a plugin, by kind.
+    public let hostJobs: HostJobs
     public let conversations: ConversationStore
     public let tasks: TaskStore
     public let templates: TemplateStore
@@ -22,6 +24,7 @@ public struct HostServices: Sendable {
         self.records = RecordStore(database: database)
         self.contacts = ContactStore(database: database)
         self.jobs = JobStore(database: database)
+        self.hostJobs = HostJobs()
         self.conversations = ConversationStore(database: database)
         self.tasks = TaskStore(database: database)
         self.templates = TemplateStore(database: database)

@@ -134,6 +134,13 @@ enum OpenAPISchemas {
             "message_id": string, "status": ["type": "string", "enum": ["sent", "queued", "scheduled"]], "channel": string,
             "send_at": nullableInteger, "reason": nullableString, "detail": nullableString,
         ], required: ["message_id", "status", "channel"]),
+        "Job": object([
+            "id": string, "plugin_id": nullableString, "kind": string, "payload": [:], "run_at": integer,
+            "status": ["type": "string", "enum": .array(JobRecord.statuses.sorted().map(JSON.string))], "attempts": integer,
+            "max_attempts": integer, "last_error": nullableString, "unique_key": nullableString, "created_at": integer,
+            "updated_at": integer,
+        ], required: ["id", "kind", "run_at", "status", "attempts", "max_attempts"]),
+        "JobPage": page("Job"),
         "Tenant": object(["slug": string, "name": string, "domains": strings, "locale": string, "timezone": string, "branding": anyObject,
                           "plugins": ["type": "array", "items": anyObject]], required: ["slug", "name"]),
     ]

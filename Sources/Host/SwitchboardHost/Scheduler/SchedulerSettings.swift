@@ -1,0 +1,19 @@
+/// How this host runs jobs (`HostConfiguration.scheduler`).
+public struct SchedulerSettings: Sendable {
+    /// Whether this host runs jobs at all. Hosts that share a database can all run them.
+    public var enabled = true
+    /// How long an idle worker waits before it looks for due jobs again.
+    public var pollInterval: Duration = .milliseconds(250)
+    /// How long a claim holds a job. A running job's lease is renewed every third of this; a job whose
+    /// lease ran out (its host died) is rescued and runs again.
+    public var lease: Duration = .seconds(60)
+    /// How many jobs this host runs at once.
+    public var concurrency = 4
+    /// How long to wait before retrying a failed job.
+    public var backoff = Backoff()
+    /// How long jobs in flight may run on after graceful shutdown starts. Then they are cancelled and
+    /// handed back (pending again) for another host, or the next start, to run.
+    public var shutdownGrace: Duration = .seconds(10)
+
+    public init() {}
+}
