@@ -1,0 +1,131 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SwitchboardJSON
+import Testing
+
+@testable import SwitchboardHost
+
+/// Webhook → commit → scheduler → plugins and rules; outbound → scheduler → provider → dead-letter list;
+/// and several hosts sharing one PostgreSQL database.
+@Suite("The message pipeline through the scheduler")
+struct PipelineTests {
+    /// Runs due jobs until none is left (or `rounds` runs out), moving the clock past any backoff.
+    static func drain(_ scheduler: SchedulerService, clock: TestClock? = nil, rounds: Int = 50) async {
+        for _ in 0..<rounds {
+            if await scheduler.runDue(limit: 20) == 0 {
+                guard let clock else { return }
+                clock.advance(by: .seconds(3600))
+                if await scheduler.runDue(limit: 20) == 0 { return }
+            }
+        }
+    }
+
+    @Test("an inbound sandbox message reaches the tenant's plugins and message_created rules through the scheduler")
+    func inboundReachesPlugins() async throws {
+        let yaml = manifest(slug: "pipe", domain: "pipe.localhost") + """
+
+            automation_rules:
+              - name: greeted
+                event: message_created
+                conditions:
+                  - {field: message_content, operator: contains, value: hallo}
+                actions:
+                  - add_label: greeted
+            """
+        let host = try TestEnvironment.host(manifests: ["pipe": yaml], configure: { $0.scheduler.enabled = false })
+        let scheduler = SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test")
+        try await host.buildApplication().test(.router) { client in
+            let api = APIClient(client: client, host: "pipe.localhost")
+            let reply = try await api.send(.post, "/webhooks/sandbox", json: ["from": "+31612345678", "name": "Eva", "text": "Hallo daar", "id": "m-1"])
+            #expect(reply.status == .accepted)
+        }
+        await Self.drain(scheduler)
+        // HelloC counts every event it handles in its record store.
+        let seen = try host.services.records.get(.init(tenantID: "pipe", pluginID: "hello-c"), collection: "counters", key: "events")
+        #expect(seen == "1")
+        let contact = try #require(try host.services.contacts.find(tenantID: "pipe", .phone("+31612345678")))
+        #expect(contact.labels == ["greeted"])
+        #expect(try host.services.jobs.list(tenantID: "pipe", pluginID: nil, status: "done", kind: InboundDispatcher.jobKind).count == 1)
+    }
+
+    @Test("a delivery that keeps failing is retried with backoff, then lands in the dead-letter list, and retry sends it back")
+    func deliveryToDeadLetters() async throws {
+        let failing = ChannelTests.Counter()
+        let graph = try await FakeProviderServer.start { router in
+            router.post("/v21.0/\(ChannelTests.phoneNumberID)/messages") { _, _ -> Response in
+                _ = failing.next()
+                return Response(status: .serviceUnavailable)
+            }
+        }
+        defer { Task { await graph.stop() } }
+        let (yaml, _) = ChannelTests.tenant(graph: graph.baseURL)
+        let clock = TestClock()
+        let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.scheduler.enabled = false })
+        let tenant = try #require(host.registry.tenant(slug: "lq"))
+        let scheduler = SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test", now: { clock.now })
+        _ = try InboundProcessor(services: host.services).ingest(
+            InboundMessage(channel: "whatsapp", providerMessageID: "wamid.DLQ", phone: "+16505551234", text: "hi"), tenant: tenant, now: clock.now)
+        let contact = try #require(try host.services.contacts.find(tenantID: "lq", .phone("+16505551234")))
+        let sent = try Outbound(services: host.services).send(
+            .init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "Antwort"), tenant: tenant, actor: "test", now: clock.now)
+        await Self.drain(scheduler, clock: clock)
+
+        #expect(failing.next() - 1 == 6, "six attempts, each a provider call")
+        let dead = try host.services.jobs.list(tenantID: "lq", pluginID: nil, status: "dead", kind: Outbound.deliverKind)
+        #expect(dead.count == 1)
+        #expect(dead.first?.lastError?.contains("503") == true)
+        let message = try host.services.database.read { try $0.query("SELECT status, error_code FROM messages WHERE id = $1", [.text(sent.messageID)]).first }
+        #expect(message?.string("status") == "failed" && message?.string("error_code") == "retries_exhausted")
+
+        let token = try host.token("lq", role: "admin")
+        try await host.buildApplication().test(.router) { client in
+            let api = APIClient(client: client, host: "lq.localhost", token: token)
+            let listed = try await api.get("/api/v1/jobs?status=dead").json["data"]?.arrayValue ?? []
+            #expect(listed.contains { $0["kind"] == .string(Outbound.deliverKind) && $0["attempts"] == .number(6) })
+        }
+    }
+
+    @Test("two hosts on one PostgreSQL database run each of 1,000 jobs exactly once")
+    func twoHostsShareJobs() async throws {
+        try await PostgresTestServer.withSchema { url in
+            let yaml = manifest(slug: "shared", domain: "shared.localhost")
+            let hosts = try (0..<2).map { _ in
+                try TestEnvironment.host(manifests: ["shared": yaml], configure: { $0.database = .postgres(url: url) })
+            }
+            let executions = Executions()
+            for host in hosts {
+                host.services.hostJobs.register(kind: "count") { job, _ in
+                    executions.begin(job.id)
+                    executions.end()
+                }
+            }
+            for index in 0..<1000 {
+                _ = try hosts[0].services.jobs.schedule(
+                    tenantID: "shared", pluginID: nil, kind: "count", runAt: 0, payload: ["n": .number(Double(index))],
+                    uniqueKey: nil, maxAttempts: 3)
+            }
+            var settings = hosts[0].configuration.scheduler
+            settings.concurrency = 4
+            let schedulers = hosts.enumerated().map { index, host in
+                SchedulerService(registry: host.registry, settings: settings, workerID: "host-\(index)")
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for scheduler in schedulers {
+                    group.addTask {
+                        while await scheduler.runDue(limit: 10) > 0 {}
+                    }
+                }
+            }
+            let counts = executions.counts
+            #expect(counts.count == 1000)
+            #expect(counts.values.allSatisfy { $0 == 1 }, "a job ran twice")
+            let byWorker = try hosts[0].services.database.read {
+                try $0.query("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'")
+            }
+            #expect(byWorker.first?.int("n") == 1000)
+        }
+    }
+}
