@@ -44,6 +44,7 @@ public struct SwitchboardHost: Sendable {
         AccessRoutes().register(api)
         JobRoutes().register(api)
         MessageRoutes().register(api)
+        CalendarRoutes().register(api)
         let webhooks = WebhookSupport(registry: registry)
         SandboxWebhook(support: webhooks).register(on: router)
         WhatsAppWebhook(support: webhooks).register(on: router)

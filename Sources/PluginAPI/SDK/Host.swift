@@ -10,11 +10,12 @@ public final class Host {
     private let api: UnsafePointer<sb_host_api>
     private let ctx: OpaquePointer?
 
-    /// Wraps the host table; fails if the host is older than the ABI this SDK was built against.
+    /// The size of the ABI 1.0 host table; newer members are checked before each use.
+    static let tableSizeV1_0 = 8 + 15 * MemoryLayout<Int>.size
+
+    /// Wraps the host table; fails if the host speaks another major ABI or is older than 1.0.
     init(api: UnsafePointer<sb_host_api>, ctx: OpaquePointer?) throws {
-        guard api.pointee.abi_major == SB_ABI_MAJOR,
-            api.pointee.struct_size >= MemoryLayout<sb_host_api>.size
-        else {
+        guard api.pointee.abi_major == SB_ABI_MAJOR, Int(api.pointee.struct_size) >= Self.tableSizeV1_0 else {
             throw PluginError(.unsupported, code: "host_too_old",
                 message: "the host offers ABI \(api.pointee.abi_major).\(api.pointee.abi_minor); this plugin needs \(SB_ABI_MAJOR).\(SB_ABI_MINOR)")
         }
@@ -154,6 +155,24 @@ public final class Host {
     /// An outbound HTTP request through the host's egress allow-list.
     public func httpRequest(_ request: JSON) throws -> JSON {
         try call(api.pointee.http_request, request)
+    }
+
+    /// Calls a named host service (ABI 1.1), e.g. `calendar.events` or `conversations.update`;
+    /// docs/plugin-abi.md lists the methods. On a 1.0 host this throws `unsupported`.
+    @discardableResult
+    public func call(_ method: String, _ request: some Encodable) throws -> JSON {
+        let needed = (MemoryLayout<sb_host_api>.offset(of: \sb_host_api.call) ?? Int.max) + MemoryLayout<Int>.size
+        guard Int(api.pointee.struct_size) >= needed, let function = api.pointee.call else {
+            throw PluginError.unsupported("the host (ABI \(api.pointee.abi_major).\(api.pointee.abi_minor)) has no host services; it needs 1.1")
+        }
+        let body = try JSONCoding.encode(request)
+        var out = sb_owned_bytes()
+        let status = withBytes(method) { m in
+            body.withUnsafeBufferPointer { function(ctx, m, sb_bytes(ptr: $0.baseAddress, len: $0.count), &out) }
+        }
+        let bytes = take(&out)
+        try check(status, bytes)
+        return bytes.isEmpty ? .null : try JSONCoding.decode(JSON.self, from: bytes)
     }
 
     // MARK: Plumbing

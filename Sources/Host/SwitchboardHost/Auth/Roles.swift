@@ -5,7 +5,7 @@ public struct RoleBook: Sendable {
         "contacts:read", "contacts:write", "conversations:read", "conversations:write", "messages:send",
         "labels:write", "tasks:read", "tasks:write", "templates:read", "templates:write", "automation:read",
         "automation:write", "audit:read", "jobs:read", "jobs:write", "crm:read", "crm:write", "projects:read",
-        "analytics:read", "tenant:admin",
+        "analytics:read", "calendar:read", "calendar:write", "tenant:admin",
     ]
 
     /// The built-in roles. `admin` holds every permission.
@@ -14,7 +14,7 @@ public struct RoleBook: Sendable {
         "sales": [
             "contacts:read", "contacts:write", "conversations:read", "conversations:write", "messages:send",
             "labels:write", "tasks:read", "tasks:write", "templates:read", "crm:read", "crm:write", "projects:read",
-            "analytics:read",
+            "analytics:read", "calendar:read", "calendar:write",
         ],
         "marketing": [
             "contacts:read", "conversations:read", "labels:write", "templates:read", "templates:write", "crm:read",
@@ -22,15 +22,15 @@ public struct RoleBook: Sendable {
         ],
         "operations": [
             "contacts:read", "conversations:read", "tasks:read", "tasks:write", "crm:read", "projects:read",
-            "analytics:read", "jobs:read",
+            "analytics:read", "jobs:read", "calendar:read", "calendar:write",
         ],
         "agent": [
             "contacts:read", "contacts:write", "conversations:read", "conversations:write", "messages:send",
-            "labels:write", "tasks:read", "tasks:write", "templates:read",
+            "labels:write", "tasks:read", "tasks:write", "templates:read", "calendar:read", "calendar:write",
         ],
         "viewer": [
             "contacts:read", "conversations:read", "tasks:read", "templates:read", "crm:read", "projects:read",
-            "analytics:read",
+            "analytics:read", "calendar:read",
         ],
     ]
 

@@ -16,7 +16,7 @@ enum HostAPITable {
             contact_get: contactGet, contact_update: contactUpdate,
             schedule_job: scheduleJob, cancel_job: cancelJob, list_jobs: listJobs,
             send_message: sendMessage, emit_event: emitEvent, http_request: httpRequest,
-            free_bytes: hostFree))
+            free_bytes: hostFree, call: hostCall))
         return UnsafePointer(table)
     }()
 }
@@ -103,6 +103,17 @@ private let hostLog: @convention(c) (OpaquePointer?, Int32, sb_bytes) -> Void = 
 private let hostNow: @convention(c) (OpaquePointer?) -> Int64 = { _ in Clock.nowMillis() }
 
 private let hostFree: @convention(c) (sb_owned_bytes) -> Void = { buffer in free(buffer.ptr) }
+
+private let hostCall: @convention(c) (OpaquePointer?, sb_bytes, sb_bytes, UnsafeMutablePointer<sb_owned_bytes>?) -> sb_status = {
+    ctx, method, request, out in
+    serve(ctx, out) { host in
+        let name = string(method)
+        guard let handler = HostCalls.methods[name] else {
+            throw HostCallError(status: SB_UNSUPPORTED, code: "unknown_method", message: "the host has no method \(name)")
+        }
+        return try handler(host, try json(request))
+    }
+}
 
 // MARK: Record store
 

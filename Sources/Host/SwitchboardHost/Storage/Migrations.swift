@@ -284,6 +284,28 @@ public enum Migrations {
             "ALTER TABLE messages ADD COLUMN error_message TEXT",
             "ALTER TABLE messages ADD COLUMN recipient TEXT",
         ]),
+        Migration(version: 6, name: "calendar", statements: [
+            """
+            CREATE TABLE calendar_events (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                title TEXT NOT NULL,
+                description TEXT,
+                location TEXT,
+                starts_at BIGINT NOT NULL,
+                ends_at BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                contact_id TEXT,
+                conversation_id TEXT,
+                source TEXT NOT NULL,
+                sequence INTEGER NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE INDEX calendar_events_time ON calendar_events (tenant_id, starts_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded in `schema_migrations`, each in its own

@@ -12,6 +12,7 @@ public struct HostServices: Sendable {
     public let tasks: TaskStore
     public let templates: TemplateStore
     public let labels: LabelStore
+    public let calendar: CalendarStore
     public let automation: AutomationStore
     public let credentials: CredentialStore
     public let audit: AuditLog
@@ -29,6 +30,7 @@ public struct HostServices: Sendable {
         self.tasks = TaskStore(database: database)
         self.templates = TemplateStore(database: database)
         self.labels = LabelStore(database: database)
+        self.calendar = CalendarStore(database: database)
         self.automation = AutomationStore(database: database)
         self.audit = AuditLog(database: database)
         self.credentials = CredentialStore(database: database, audit: audit)

@@ -77,7 +77,7 @@ extern "C" {
 #endif
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 0
+#define SB_ABI_MINOR 1
 
 /* The exported entry symbol's name, as a string for dlsym. */
 #define SB_PLUGIN_ENTRY_SYMBOL "switchboard_plugin_entry_v1"
@@ -195,6 +195,14 @@ typedef struct sb_host_api {
 
     /* Free a buffer the host allocated. */
     void (*free_bytes)(sb_owned_bytes buffer);
+
+    /* ---- ABI 1.1 ---- */
+
+    /* Call a named host service of this tenant with a JSON request, e.g. "calendar.events",
+     * "conversations.update", "tasks.create" (the methods and their JSON are listed in
+     * docs/plugin-abi.md). An unknown method returns SB_UNSUPPORTED. Check
+     * SB_HAS_MEMBER(host, sb_host_api, call) first: a 1.0 host does not have it. */
+    sb_status (*call)(sb_host_ctx *ctx, sb_bytes method, sb_bytes request, sb_owned_bytes *out);
 
     /* Append new members below this line only. */
 } sb_host_api;

@@ -141,6 +141,17 @@ enum OpenAPISchemas {
             "updated_at": integer,
         ], required: ["id", "kind", "run_at", "status", "attempts", "max_attempts"]),
         "JobPage": page("Job"),
+        "CalendarEvent": object([
+            "id": string, "title": string, "description": nullableString, "location": nullableString, "starts_at": integer,
+            "ends_at": integer, "status": ["type": "string", "enum": .array(CalendarEvent.statuses.sorted().map(JSON.string))],
+            "contact_id": nullableString, "conversation_id": nullableString, "source": string, "sequence": integer,
+            "created_at": integer, "updated_at": integer,
+        ], required: ["id", "title", "starts_at", "ends_at", "status"]),
+        "CalendarEventInput": object([
+            "title": string, "description": string, "location": string, "starts_at": integer, "ends_at": integer,
+            "status": ["type": "string", "enum": .array(CalendarEvent.statuses.sorted().map(JSON.string))], "contact_id": string,
+        ]),
+        "CalendarEventList": list("CalendarEvent"),
         "Tenant": object(["slug": string, "name": string, "domains": strings, "locale": string, "timezone": string, "branding": anyObject,
                           "plugins": ["type": "array", "items": anyObject]], required: ["slug", "name"]),
     ]

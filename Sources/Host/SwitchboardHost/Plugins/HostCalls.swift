@@ -1,0 +1,263 @@
+import Foundation
+import SwitchboardJSON
+
+/// The named host services behind `sb_host_api.call` (ABI 1.1), each scoped to the calling
+/// instance's tenant. Requests and replies are JSON; docs/plugin-abi.md lists them.
+enum HostCalls {
+    typealias Method = @Sendable (HostContext, JSON) throws -> JSON?
+
+    static let methods: [String: Method] = [
+        "contacts.create": createContact,
+        "contacts.delete": deleteContact,
+        "conversations.get": getConversation,
+        "conversations.list": listConversations,
+        "conversations.update": updateConversation,
+        "messages.list": listMessages,
+        "tasks.create": createTask,
+        "tasks.update": updateTask,
+        "tasks.list": listTasks,
+        "templates.list": listTemplates,
+        "templates.upsert": upsertTemplate,
+        "audit.record": recordAudit,
+        "calendar.events": calendarEvents,
+        "calendar.create": createEvent,
+        "calendar.update": updateEvent,
+        "calendar.ics": calendarICS,
+    ]
+
+    // MARK: Helpers
+
+    private static func required(_ request: JSON, _ key: String) throws -> String {
+        guard let value = request[key]?.stringValue, !value.isEmpty else { throw HostCallError.badArgument("\"\(key)\" is required") }
+        return value
+    }
+
+    private static func millis(_ request: JSON, _ key: String) throws -> Int64 {
+        guard let value = request[key]?.doubleValue else { throw HostCallError.badArgument("\"\(key)\" (epoch ms) is required") }
+        return Int64(value)
+    }
+
+    private static func runningTenant(_ host: HostContext) throws -> Tenant {
+        guard let tenant = host.tenant() else { throw HostCallError.notFound("the tenant is no longer running") }
+        return tenant
+    }
+
+    // MARK: Contacts
+
+    private static let createContact: Method = { host, request in
+        let phone = request["phone"]?.stringValue, email = request["email"]?.stringValue
+        if let phone, phone.range(of: Formats.e164, options: .regularExpression) == nil {
+            throw HostCallError.badArgument("phone must be E.164, e.g. +4915112345678")
+        }
+        let contacts = host.services.contacts
+        if let phone, let existing = try contacts.find(tenantID: host.tenantID, .phone(phone)) { return try JSON(encoding: existing) }
+        if let email, let existing = try contacts.find(tenantID: host.tenantID, .email(email)) { return try JSON(encoding: existing) }
+        let contact = try contacts.create(
+            tenantID: host.tenantID, name: request["name"]?.stringValue, phone: phone, email: email,
+            attributes: request["attributes"]?.objectValue ?? [:])
+        if let tenant = host.tenant() { tenant.automation.handle(.init(event: "contact_created", contactID: contact.id), tenant: tenant) }
+        return try JSON(encoding: contacts.find(tenantID: host.tenantID, .id(contact.id)) ?? contact)
+    }
+
+    /// Removes a contact's personal data (GDPR erasure); an anonymised audit stub stays.
+    private static let deleteContact: Method = { host, request in
+        let id = try required(request, "id")
+        let deleted = try host.services.database.transaction { connection -> Bool in
+            try connection.execute("DELETE FROM contact_labels WHERE tenant_id = $1 AND contact_id = $2", [.text(host.tenantID), .text(id)])
+            try connection.execute(
+                "UPDATE messages SET content = NULL, variables = NULL, recipient = NULL WHERE tenant_id = $1 AND contact_id = $2",
+                [.text(host.tenantID), .text(id)])
+            let count = try connection.execute("DELETE FROM contacts WHERE tenant_id = $1 AND id = $2", [.text(host.tenantID), .text(id)])
+            if count > 0 {
+                try host.services.audit.record(
+                    tenantID: host.tenantID, actor: "plugin:\(host.pluginID)", action: "data_deleted", subject: id, in: connection)
+            }
+            return count > 0
+        }
+        guard deleted else { throw HostCallError.notFound("no contact \(id)") }
+        return ["deleted": true]
+    }
+
+    // MARK: Conversations and messages
+
+    private static let getConversation: Method = { host, request in
+        let id = try required(request, "id")
+        guard let conversation = try host.services.conversations.find(tenantID: host.tenantID, id: id) else {
+            throw HostCallError.notFound("no conversation \(id)")
+        }
+        return try JSON(encoding: conversation)
+    }
+
+    private static let listConversations: Method = { host, request in
+        var filter: [String: String] = [:]
+        for key in ["contact_id", "status", "channel", "assignee"] { filter[key] = request[key]?.stringValue }
+        let page = try host.services.conversations.list(
+            tenantID: host.tenantID, filter: filter, page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 50), cursor: request["cursor"]?.stringValue))
+        return try JSON(encoding: page)
+    }
+
+    /// Status, assignee, team, owner (bot/human) and attributes; a status change runs the rules.
+    private static let updateConversation: Method = { host, request in
+        let id = try required(request, "id")
+        if let status = request["status"]?.stringValue, !Conversation.statuses.contains(status) {
+            throw HostCallError.badArgument("status must be one of \(Conversation.statuses.sorted().joined(separator: ", "))")
+        }
+        let assignee: String?? = request["assignee"].map { $0.stringValue }
+        let team: String?? = request["team"].map { $0.stringValue }
+        guard let change = try host.services.conversations.update(
+            tenantID: host.tenantID, id: id, status: request["status"]?.stringValue, assignee: assignee, team: team,
+            attributes: request["attributes"]?.objectValue ?? [:])
+        else { throw HostCallError.notFound("no conversation \(id)") }
+        if let owner = request["owner"]?.stringValue {
+            guard ["bot", "human"].contains(owner) else { throw HostCallError.badArgument("owner must be bot or human") }
+            try host.services.database.transaction {
+                try $0.execute("UPDATE conversations SET owner = $3 WHERE tenant_id = $1 AND id = $2", [.text(host.tenantID), .text(id), .text(owner)])
+            }
+        }
+        if change.before.status != change.after.status, let tenant = host.tenant() {
+            tenant.automation.handle(.init(event: "conversation_status_changed", contactID: change.after.contactID, conversationID: id), tenant: tenant)
+        }
+        return try JSON(encoding: host.services.conversations.find(tenantID: host.tenantID, id: id))
+    }
+
+    private static let listMessages: Method = { host, request in
+        let id = try required(request, "conversation_id")
+        return try JSON(encoding: host.services.conversations.messages(
+            tenantID: host.tenantID, conversationID: id,
+            page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 100), cursor: request["cursor"]?.stringValue)))
+    }
+
+    // MARK: Tasks
+
+    private static let createTask: Method = { host, request in
+        var task = TaskItem(
+            title: try required(request, "title"), description: request["description"]?.stringValue,
+            taskType: request["task_type"]?.stringValue ?? "follow_up", priority: request["priority"]?.stringValue ?? "normal",
+            assignee: request["assignee"]?.stringValue, contactID: request["contact_id"]?.stringValue,
+            conversationID: request["conversation_id"]?.stringValue, dueAt: request["due_at"]?.doubleValue.map { Int64($0) },
+            createdBy: "plugin:\(host.pluginID)")
+        guard TaskItem.types.contains(task.taskType), TaskItem.priorities.contains(task.priority) else {
+            throw HostCallError.badArgument("task_type or priority is not one of the allowed values")
+        }
+        task.reminderAt = request["reminder_at"]?.doubleValue.map { Int64($0) }
+        return try JSON(encoding: host.services.tasks.create(tenantID: host.tenantID, task: task))
+    }
+
+    private static let updateTask: Method = { host, request in
+        let id = try required(request, "id")
+        guard var task = try host.services.tasks.find(tenantID: host.tenantID, id: id) else { throw HostCallError.notFound("no task \(id)") }
+        if let status = request["status"]?.stringValue {
+            guard TaskItem.statuses.contains(status) else { throw HostCallError.badArgument("unknown status \(status)") }
+            if status == "completed", task.status != "completed" { task.completedAt = Clock.nowMillis() }
+            task.status = status
+        }
+        if let priority = request["priority"]?.stringValue, TaskItem.priorities.contains(priority) { task.priority = priority }
+        if let assignee = request["assignee"] { task.assignee = assignee.stringValue }
+        if let due = request["due_at"]?.doubleValue { task.dueAt = Int64(due) }
+        if let title = request["title"]?.stringValue { task.title = title }
+        try host.services.tasks.save(tenantID: host.tenantID, task: task)
+        return try JSON(encoding: host.services.tasks.find(tenantID: host.tenantID, id: id))
+    }
+
+    private static let listTasks: Method = { host, request in
+        var filter: [String: String] = [:]
+        for key in ["status", "assignee", "priority", "task_type", "contact_id", "conversation_id", "overdue"] { filter[key] = request[key]?.stringValue }
+        return try JSON(encoding: host.services.tasks.list(
+            tenantID: host.tenantID, filter: filter, page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 50), cursor: request["cursor"]?.stringValue)))
+    }
+
+    // MARK: Templates and audit
+
+    private static let listTemplates: Method = { host, request in
+        var filter: [String: String] = [:]
+        for key in ["channel", "language", "name", "category"] { filter[key] = request[key]?.stringValue }
+        return try JSON(encoding: host.services.templates.list(tenantID: host.tenantID, filter: filter, page: PageRequest(limit: 200)))
+    }
+
+    /// Creates a template, or updates the body and state of the one with the same name, channel and language.
+    private static let upsertTemplate: Method = { host, request in
+        let name = try required(request, "name"), channel = try required(request, "channel"), body = try required(request, "body")
+        let language = request["language"]?.stringValue ?? "en"
+        guard MessageTemplate.channels.contains(channel) else { throw HostCallError.badArgument("unknown channel \(channel)") }
+        let approval = request["approval_status"]?.stringValue ?? (channel == "whatsapp" ? "pending" : "not_required")
+        guard MessageTemplate.approvalStatuses.contains(approval) else { throw HostCallError.badArgument("unknown approval_status \(approval)") }
+        let templates = host.services.templates
+        if var existing = try templates.named(tenantID: host.tenantID, name: name, channel: channel, language: language), existing.language == language {
+            existing.body = body
+            existing.variables = MessageTemplate.placeholders(in: body)
+            existing.approvalStatus = approval
+            existing.category = request["category"]?.stringValue ?? existing.category
+            existing.subject = request["subject"]?.stringValue ?? existing.subject
+            try templates.save(tenantID: host.tenantID, template: existing)
+            return try JSON(encoding: existing)
+        }
+        let now = Clock.nowMillis()
+        let template = MessageTemplate(
+            id: Identifier.make(), name: name, channel: channel, language: language, category: request["category"]?.stringValue ?? "utility",
+            subject: request["subject"]?.stringValue, body: body, htmlBody: request["html_body"]?.stringValue,
+            variables: MessageTemplate.placeholders(in: body), approvalStatus: approval,
+            businessEntity: request["business_entity"]?.stringValue, active: true, usageCount: 0, createdAt: now, updatedAt: now)
+        try templates.create(tenantID: host.tenantID, template: template)
+        return try JSON(encoding: template)
+    }
+
+    private static let recordAudit: Method = { host, request in
+        try host.services.audit.record(
+            tenantID: host.tenantID, actor: "plugin:\(host.pluginID)", action: try required(request, "action"),
+            subject: request["subject"]?.stringValue, details: request["details"] ?? .object([:]))
+        return nil
+    }
+
+    // MARK: Calendar
+
+    private static let calendarEvents: Method = { host, request in
+        let events = try host.services.calendar.events(
+            tenantID: host.tenantID, from: try millis(request, "from"), to: try millis(request, "to"),
+            includeCancelled: request["include_cancelled"]?.boolValue ?? false)
+        return ["events": try JSON(encoding: events)]
+    }
+
+    private static let createEvent: Method = { host, request in
+        let starts = try millis(request, "starts_at"), ends = try millis(request, "ends_at")
+        guard ends > starts else { throw HostCallError.badArgument("ends_at must be after starts_at") }
+        let draft = CalendarStore.Draft(
+            title: try required(request, "title"), description: request["description"]?.stringValue, location: request["location"]?.stringValue,
+            startsAt: starts, endsAt: ends, status: request["status"]?.stringValue ?? "confirmed",
+            contactID: request["contact_id"]?.stringValue, conversationID: request["conversation_id"]?.stringValue)
+        return try JSON(encoding: host.services.calendar.create(tenantID: host.tenantID, draft, source: "plugin:\(host.pluginID)"))
+    }
+
+    /// Moves (starts_at, ends_at), renames or cancels (status cancelled) an event.
+    private static let updateEvent: Method = { host, request in
+        let id = try required(request, "id")
+        if let status = request["status"]?.stringValue, !CalendarEvent.statuses.contains(status) {
+            throw HostCallError.badArgument("status must be confirmed, tentative or cancelled")
+        }
+        guard let event = try host.services.calendar.update(
+            tenantID: host.tenantID, id: id, title: request["title"]?.stringValue,
+            startsAt: request["starts_at"]?.doubleValue.map { Int64($0) }, endsAt: request["ends_at"]?.doubleValue.map { Int64($0) },
+            status: request["status"]?.stringValue)
+        else { throw HostCallError.notFound("no event \(id)") }
+        return try JSON(encoding: event)
+    }
+
+    /// An RFC 5545 invitation (METHOD:REQUEST) for one event, as text.
+    private static let calendarICS: Method = { host, request in
+        let id = try required(request, "id")
+        guard let event = try host.services.calendar.find(tenantID: host.tenantID, id: id) else { throw HostCallError.notFound("no event \(id)") }
+        let tenant = try runningTenant(host)
+        let text = ICalendar.document(
+            events: [event], timezone: tenant.manifest.timezone, method: request["method"]?.stringValue ?? "REQUEST",
+            domain: tenant.manifest.domains.first ?? tenant.slug, organizer: tenant.manifest.branding.emailSender.flatMap(Self.address),
+            attendee: request["attendee"]?.stringValue)
+        return ["ics": .string(text)]
+    }
+
+    /// The bare address of "Name <address>".
+    private static func address(_ sender: String) -> String? {
+        guard let open = sender.lastIndex(of: "<"), let close = sender.lastIndex(of: ">"), open < close else {
+            return sender.contains("@") ? sender : nil
+        }
+        return String(sender[sender.index(after: open)..<close])
+    }
+}

@@ -1,0 +1,84 @@
+import CPluginABI
+import Foundation
+import SwitchboardJSON
+import Testing
+
+@testable import SwitchboardHost
+
+/// The named host services of ABI 1.1 (`sb_host_api.call`), called through the C table as a plugin calls them.
+@Suite("Host services for plugins (ABI 1.1)")
+struct HostServicesTests {
+    /// Calls `method` through the host table for tenant `slug` as plugin `hello-c`.
+    static func call(_ host: SwitchboardHost, _ slug: String, _ method: String, _ request: JSON) throws -> (Int32, JSON) {
+        let context = HostContext(
+            tenantID: slug, pluginID: "hello-c", egress: EgressPolicy(allowed: []), services: host.services,
+            tenant: { [registry = host.registry] in registry.tenant(slug: slug) })
+        let retained = Unmanaged.passRetained(context)
+        defer { retained.release() }
+        let table = HostAPITable.shared.pointee
+        #expect(Int(table.struct_size) == MemoryLayout<sb_host_api>.size)
+        var out = sb_owned_bytes()
+        let body = try request.serializedBytes()
+        var name = method
+        let status = name.withUTF8 { m in
+            body.withUnsafeBufferPointer { b in
+                table.call!(OpaquePointer(retained.toOpaque()), sb_bytes(ptr: m.baseAddress, len: m.count), sb_bytes(ptr: b.baseAddress, len: b.count), &out)
+            }
+        }
+        defer { table.free_bytes(out) }
+        let bytes = out.ptr.map { Array(UnsafeBufferPointer(start: $0, count: out.len)) } ?? []
+        return (status, bytes.isEmpty ? .null : try JSON.parse(bytes: bytes))
+    }
+
+    @Test("calendar, tasks, conversations and templates through host_call, scoped to the calling tenant")
+    func services() throws {
+        let host = try TestEnvironment.host(manifests: [
+            "a": manifest(slug: "tenant-a", domain: "a.localhost"), "b": manifest(slug: "tenant-b", domain: "b.localhost"),
+        ])
+        let start: Int64 = 1_795_438_800_000
+        let (created, event) = try Self.call(host, "tenant-a", "calendar.create", ["title": "Proefles", "starts_at": .number(Double(start)), "ends_at": .number(Double(start + 3_600_000))])
+        #expect(created == SB_OK)
+        let id = try #require(event["id"]?.stringValue)
+        let (_, listed) = try Self.call(host, "tenant-a", "calendar.events", ["from": .number(Double(start - 1)), "to": .number(Double(start + 1))])
+        #expect(listed["events"]?.arrayValue?.count == 1)
+        let (_, other) = try Self.call(host, "tenant-b", "calendar.events", ["from": .number(Double(start - 1)), "to": .number(Double(start + 1))])
+        #expect(other["events"]?.arrayValue?.isEmpty == true, "tenant B sees none of A's events")
+        let (moved, updated) = try Self.call(host, "tenant-a", "calendar.update", ["id": .string(id), "starts_at": .number(Double(start + 7_200_000)), "ends_at": .number(Double(start + 10_800_000))])
+        #expect(moved == SB_OK && updated["sequence"] == .number(1))
+        #expect(try Self.call(host, "tenant-b", "calendar.update", ["id": .string(id), "status": "cancelled"]).0 == SB_NOT_FOUND)
+
+        let (_, ics) = try Self.call(host, "tenant-a", "calendar.ics", ["id": .string(id), "attendee": "kim@example.nl"])
+        let text = try #require(ics["ics"]?.stringValue)
+        #expect(text.hasPrefix("BEGIN:VCALENDAR\r\n") && text.hasSuffix("END:VCALENDAR\r\n"))
+        #expect(text.contains("METHOD:REQUEST\r\n") && text.contains("DTSTART;TZID=Europe/Amsterdam:20261123T160000\r\n"))
+        #expect(text.contains("UID:\(id)@a.localhost") && text.contains("SEQUENCE:1"))
+        #expect(text.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 75 })
+
+        let contact = try host.services.contacts.create(tenantID: "tenant-a", name: "Kim", phone: "+31600000001", email: nil)
+        let (taskStatus, task) = try Self.call(host, "tenant-a", "tasks.create", ["title": "Bel Kim terug", "priority": "high", "contact_id": .string(contact.id)])
+        #expect(taskStatus == SB_OK && task["created_by"] == "plugin:hello-c")
+        #expect(try Self.call(host, "tenant-a", "tasks.create", ["title": "x", "priority": "whenever"]).0 == SB_BAD_ARGUMENT)
+
+        let (_, template) = try Self.call(host, "tenant-a", "templates.upsert", ["name": "lead_welcome_v1", "channel": "whatsapp", "language": "de", "body": "Hallo {{name}}"])
+        #expect(template["variables"] == ["name"] && template["approval_status"] == "pending")
+        let (_, again) = try Self.call(host, "tenant-a", "templates.upsert", ["name": "lead_welcome_v1", "channel": "whatsapp", "language": "de", "body": "Hi {{first_name}}", "approval_status": "approved"])
+        #expect(again["id"] == template["id"] && again["variables"] == ["first_name"])
+
+        #expect(try Self.call(host, "tenant-a", "no.such.method", [:]).0 == SB_UNSUPPORTED)
+        #expect(try Self.call(host, "tenant-a", "audit.record", ["action": "consent_granted", "subject": .string(contact.id)]).0 == SB_OK)
+        #expect(try host.services.audit.entries(tenantID: "tenant-a", action: "consent_granted").first?.actor == "plugin:hello-c")
+        #expect(try Self.call(host, "tenant-a", "contacts.delete", ["id": .string(contact.id)]).0 == SB_OK)
+        #expect(try host.services.contacts.find(tenantID: "tenant-a", .id(contact.id)) == nil)
+        #expect(try host.services.audit.entries(tenantID: "tenant-a", action: "data_deleted").count == 1)
+    }
+
+    @Test("a long ICS line folds at 75 octets without splitting a UTF-8 character")
+    func folding() {
+        let line = "DESCRIPTION:" + String(repeating: "ë", count: 60)
+        let folded = ICalendar.fold(line)
+        let pieces = folded.components(separatedBy: "\r\n")
+        #expect(pieces.count > 1 && pieces.allSatisfy { $0.utf8.count <= 75 })
+        #expect(pieces.dropFirst().allSatisfy { $0.hasPrefix(" ") })
+        #expect(pieces.enumerated().map { $0.offset == 0 ? $0.element : String($0.element.dropFirst()) }.joined() == line)
+    }
+}
