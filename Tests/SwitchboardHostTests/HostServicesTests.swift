@@ -72,6 +72,27 @@ struct HostServicesTests {
         #expect(try host.services.audit.entries(tenantID: "tenant-a", action: "data_deleted").count == 1)
     }
 
+    @Test("tenant files are readable by the tenant's plugins only, and env: references in plugin config are resolved")
+    func filesAndSecrets() throws {
+        let host = try TestEnvironment.host(manifests: [
+            "a": manifest(slug: "tenant-a", domain: "a.localhost"), "b": manifest(slug: "tenant-b", domain: "b.localhost"),
+        ])
+        let root = try #require(host.services.tenantFilesRoot)
+        let knowledge = URL(fileURLWithPath: root).appendingPathComponent("tenant-a/knowledge")
+        try FileManager.default.createDirectory(at: knowledge, withIntermediateDirectories: true)
+        try "# FAQ\nWie viel kostet es?".write(to: knowledge.appendingPathComponent("faq.md"), atomically: true, encoding: .utf8)
+        let (_, listed) = try Self.call(host, "tenant-a", "files.list", ["path": "knowledge"])
+        #expect(listed["files"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["faq.md"])
+        let (_, read) = try Self.call(host, "tenant-a", "files.read", ["path": "knowledge/faq.md"])
+        #expect(read["content"]?.stringValue?.contains("kostet") == true)
+        #expect(try Self.call(host, "tenant-b", "files.read", ["path": "knowledge/faq.md"]).0 == SB_NOT_FOUND)
+        #expect(try Self.call(host, "tenant-b", "files.read", ["path": "../tenant-a/knowledge/faq.md"]).0 == SB_DENIED)
+
+        setenv("SB_TEST_PLUGIN_SECRET", "s3cr3t", 1)
+        let resolved = PluginInstance.resolvingSecrets(["api_key": "env:SB_TEST_PLUGIN_SECRET", "nested": ["x": "env:SB_TEST_UNSET_VARIABLE"], "plain": "env: not a ref"], logger: TestEnvironment.logger)
+        #expect(resolved["api_key"] == "s3cr3t" && resolved["nested"]?["x"] == .null && resolved["plain"] == "env: not a ref")
+    }
+
     @Test("a long ICS line folds at 75 octets without splitting a UTF-8 character")
     func folding() {
         let line = "DESCRIPTION:" + String(repeating: "ë", count: 60)

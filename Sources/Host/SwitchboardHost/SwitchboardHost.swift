@@ -12,7 +12,9 @@ public struct SwitchboardHost: Sendable {
     /// A tenant that fails is logged and skipped; the host still starts.
     public static func start(_ configuration: HostConfiguration, logger: Logger) throws -> SwitchboardHost {
         let database = try configuration.database.open(poolSize: configuration.databasePoolSize) { logger.info("\($0)") }
-        let services = HostServices(database: database, logger: logger, providerTimeoutMillis: configuration.providerTimeoutMillis)
+        let services = HostServices(
+            database: database, logger: logger, providerTimeoutMillis: configuration.providerTimeoutMillis,
+            tenantFilesRoot: configuration.tenantsDirectory)
         ChannelJobs.register(services)
         let catalog = PluginCatalog(directory: configuration.pluginsDirectory, logger: logger)
         let registry = TenantRegistry(catalog: catalog, services: services)

@@ -19,7 +19,8 @@ struct PluginRouteMiddleware: RouterMiddleware {
             }
             return try await next(request, context)
         }
-        let identity = try context.require(route.permission)
+        // A `public` route (a provider webhook, a form post) authenticates the caller itself, e.g. by HMAC.
+        let identity = route.permission == PluginRoute.publicPermission ? context.identity : try context.require(route.permission)
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         var headers: [String: String] = [:]

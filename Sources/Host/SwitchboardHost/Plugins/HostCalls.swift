@@ -23,6 +23,8 @@ enum HostCalls {
         "calendar.create": createEvent,
         "calendar.update": updateEvent,
         "calendar.ics": calendarICS,
+        "files.list": listFiles,
+        "files.read": readFile,
     ]
 
     // MARK: Helpers
@@ -251,6 +253,41 @@ enum HostCalls {
             domain: tenant.manifest.domains.first ?? tenant.slug, organizer: tenant.manifest.branding.emailSender.flatMap(Self.address),
             attendee: request["attendee"]?.stringValue)
         return ["ics": .string(text)]
+    }
+
+    // MARK: Tenant files (read-only): <tenants dir>/<slug>/…, e.g. a knowledge base next to the manifest
+
+    /// The file or folder `path` inside the tenant's folder, refusing anything that leaves it.
+    private static func tenantPath(_ host: HostContext, _ path: String) throws -> URL {
+        guard let root = host.services.tenantFilesRoot else { throw HostCallError.notFound("this host keeps no tenant files") }
+        let base = URL(fileURLWithPath: root).appendingPathComponent(host.tenantID).standardizedFileURL
+        let target = base.appendingPathComponent(path).standardizedFileURL
+        guard !path.hasPrefix("/"), target.path == base.path || target.path.hasPrefix(base.path + "/") else {
+            throw HostCallError.denied("path_outside_tenant", "\(path) is outside the tenant's files")
+        }
+        return target
+    }
+
+    private static let listFiles: Method = { host, request in
+        let folder = try tenantPath(host, request["path"]?.stringValue ?? "")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let files: [JSON] = names.sorted().compactMap { name in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)
+            guard attributes?[.type] as? FileAttributeType == .typeRegular else { return nil }
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return ["name": .string(name), "size": .number(Double((attributes?[.size] as? Int) ?? 0)), "modified_at": .number((modified * 1000).rounded())]
+        }
+        return ["files": .array(files)]
+    }
+
+    private static let readFile: Method = { host, request in
+        let file = try tenantPath(host, try required(request, "path"))
+        guard let data = FileManager.default.contents(atPath: file.path), data.count <= 5 << 20 else {
+            throw HostCallError.notFound("no readable file \(request["path"]?.stringValue ?? "") (at most 5 MiB)")
+        }
+        let modified = ((try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate]) as? Date)?.timeIntervalSince1970 ?? 0
+        guard let text = String(data: data, encoding: .utf8) else { return ["content_base64": .string(data.base64EncodedString()), "modified_at": .number((modified * 1000).rounded())] }
+        return ["content": .string(text), "modified_at": .number((modified * 1000).rounded())]
     }
 
     /// The bare address of "Name <address>".

@@ -1,5 +1,6 @@
 import CPluginABI
 import Foundation
+import Logging
 import SwitchboardJSON
 
 /// One plugin's instance for one tenant. Calls into it are serialised, and every
@@ -39,7 +40,7 @@ public final class PluginInstance: @unchecked Sendable {
             "slug": .string(tenant.slug), "name": .string(tenant.name), "timezone": .string(tenant.timezone),
             "locale": .string(tenant.locale), "branding": JSON(encoding: tenant.branding),
         ]).serializedBytes()) ?? []
-        let configJSON = (try? config.serializedBytes()) ?? []
+        let configJSON = (try? Self.resolvingSecrets(config, logger: hostContext.logger).serializedBytes()) ?? []
         var instance: OpaquePointer?
         var error = sb_owned_bytes()
         let status = tenantJSON.withUnsafeBufferPointer { t in
@@ -60,6 +61,23 @@ public final class PluginInstance: @unchecked Sendable {
         self.tenantID = tenant.slug
         self.handle = instance
         self.context = retained
+    }
+
+    /// The config with every `env:VARIABLE` string replaced by the variable's value, so secrets reach the
+    /// plugin without being written in the manifest. An unset variable becomes `null`, with a warning.
+    static func resolvingSecrets(_ config: JSON, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) -> JSON {
+        switch config {
+        case .string(let text) where ManifestParser.isEnvReference(text):
+            let variable = String(text.dropFirst("env:".count))
+            guard let value = environment[variable] else {
+                logger.warning("plugin config names an unset environment variable", metadata: ["variable": "\(variable)"])
+                return .null
+            }
+            return .string(value)
+        case .array(let items): return .array(items.map { resolvingSecrets($0, logger: logger, environment: environment) })
+        case .object(let members): return .object(members.mapValues { resolvingSecrets($0, logger: logger, environment: environment) })
+        default: return config
+        }
     }
 
     deinit {

@@ -4,6 +4,9 @@ public struct PluginRoute: Codable, Sendable, Hashable {
     public let path: String
     public let permission: String
 
+    /// The permission of a route anyone may call; the plugin authenticates such callers itself.
+    public static let publicPermission = "public"
+
     /// Path prefixes that belong to the host; a plugin may not declare routes under them.
     static let reservedPrefixes = ["/api/v1/", "/admin/", "/webhooks/", "/healthz", "/readyz", "/metrics", "/console"]
 

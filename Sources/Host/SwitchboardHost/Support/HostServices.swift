@@ -20,7 +20,11 @@ public struct HostServices: Sendable {
     public let http: HTTPClient
     public let logger: Logger
 
-    public init(database: Database, logger: Logger, providerTimeoutMillis: Int = 10_000) {
+    /// The folder holding each tenant's read-only files (`<root>/<slug>/…`), usually the tenants directory.
+    public let tenantFilesRoot: String?
+
+    public init(database: Database, logger: Logger, providerTimeoutMillis: Int = 10_000, tenantFilesRoot: String? = nil) {
+        self.tenantFilesRoot = tenantFilesRoot
         self.database = database
         self.records = RecordStore(database: database)
         self.contacts = ContactStore(database: database)

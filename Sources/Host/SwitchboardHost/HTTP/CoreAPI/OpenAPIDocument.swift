@@ -70,7 +70,6 @@ enum OpenAPIDocument {
             "summary": .string("\(route.method) \(route.path), served by plugin \(plugin)"),
             "tags": [.string("plugin:\(plugin)")],
             "operationId": .string(operationID(route.method, route.path)),
-            "security": [["bearer": []]],
             "x-permission": .string(route.permission),
             "x-plugin": .string(plugin),
             "responses": [
@@ -79,6 +78,7 @@ enum OpenAPIDocument {
                 "403": ["$ref": "#/components/responses/Forbidden"],
             ],
         ]
+        if route.permission != PluginRoute.publicPermission { operation["security"] = [["bearer": []]] }
         let parameters = pathParameters(route.path)
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         if ["POST", "PUT", "PATCH"].contains(route.method) {
