@@ -8,7 +8,7 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8080
 # Debian packages the build and the tests need (C libraries wrapped by Sources/System/*,
 # and the PostgreSQL server the tests start).
-APT_PACKAGES = libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev pkg-config gcc postgresql
+APT_PACKAGES = libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev libhpdf-dev pkg-config gcc postgresql poppler-utils
 
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 

@@ -39,6 +39,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/System/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/System/COpenSSL", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/System/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CHaru", path: "Sources/System/CHaru", providers: [.apt(["libhpdf-dev"])]),
         .systemLibrary(
             name: "CLibPQ", path: "Sources/System/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
@@ -47,7 +48,7 @@ let package = Package(
         .target(
             name: "SwitchboardHost",
             dependencies: [
-                "CPluginABI", "SwitchboardJSON", "CSQLite", "COpenSSL", "CCurl", "CLibPQ",
+                "CPluginABI", "SwitchboardJSON", "CSQLite", "COpenSSL", "CCurl", "CHaru", "CLibPQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -93,6 +93,39 @@ struct HostServicesTests {
         #expect(resolved["api_key"] == "s3cr3t" && resolved["nested"]?["x"] == .null && resolved["plain"] == "env: not a ref")
     }
 
+    @Test("pdf.render produces a real PDF that pdftotext reads back, with accents and the euro sign")
+    func pdf() throws {
+        let host = try TestEnvironment.host(manifests: ["a": manifest(slug: "tenant-a", domain: "a.localhost")])
+        let document: JSON = [
+            "title": "Offerte Bruiloft Jansen", "brand_color": "#d4af37",
+            "blocks": [
+                ["pairs": [["Datum", "12 juni 2027"], ["Locatie", "Kasteel Groeneveld"]]],
+                ["text": "Beste Anna, hierbij ontvang je de offerte voor jullie feest. Wij kijken ernaar uit! Geïnteresseerd in een extra uur?"],
+                ["table": ["columns": ["Pakket", "Prijs"], "rows": [["Gold: DJ, licht en geluid", "€ 1.250,00"]], "widths": [0.7, 0.3],
+                           "align": ["left", "right"], "footer": [["Totaal incl. 21% btw", "€ 1.512,50"]]]],
+            ],
+        ]
+        let (status, reply) = try Self.call(host, "tenant-a", "pdf.render", ["document": document])
+        #expect(status == SB_OK)
+        let bytes = try #require(reply["pdf_base64"]?.stringValue.flatMap { Data(base64Encoded: $0) })
+        #expect(bytes.prefix(5) == Data("%PDF-".utf8))
+        let file = try TestEnvironment.temporaryDirectory().appendingPathComponent("quote.pdf")
+        try bytes.write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["pdftotext", "-layout", file.path, "-"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "pdftotext (poppler-utils) could not read the PDF")
+        for expected in ["Offerte Bruiloft Jansen", "Kasteel Groeneveld", "Geïnteresseerd", "Gold: DJ, licht en geluid", "€ 1.512,50"] {
+            #expect(text.contains(expected), "the PDF text lacks \(expected): \(text)")
+        }
+        #expect(try Self.call(host, "tenant-a", "pdf.render", [:]).0 == SB_BAD_ARGUMENT)
+    }
+
     @Test("a long ICS line folds at 75 octets without splitting a UTF-8 character")
     func folding() {
         let line = "DESCRIPTION:" + String(repeating: "ë", count: 60)

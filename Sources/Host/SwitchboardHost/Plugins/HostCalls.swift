@@ -25,6 +25,7 @@ enum HostCalls {
         "calendar.ics": calendarICS,
         "files.list": listFiles,
         "files.read": readFile,
+        "pdf.render": renderPDF,
     ]
 
     // MARK: Helpers
@@ -288,6 +289,15 @@ enum HostCalls {
         let modified = ((try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate]) as? Date)?.timeIntervalSince1970 ?? 0
         guard let text = String(data: data, encoding: .utf8) else { return ["content_base64": .string(data.base64EncodedString()), "modified_at": .number((modified * 1000).rounded())] }
         return ["content": .string(text), "modified_at": .number((modified * 1000).rounded())]
+    }
+
+    // MARK: Documents
+
+    /// A PDF of the document JSON described at `PDFRenderer`, rendered with libharu.
+    private static let renderPDF: Method = { host, request in
+        guard let document = request["document"], document.objectValue != nil else { throw HostCallError.badArgument("\"document\" is required") }
+        let bytes = try PDFRenderer.render(document)
+        return ["pdf_base64": .string(Data(bytes).base64EncodedString()), "size": .number(Double(bytes.count))]
     }
 
     /// The bare address of "Name <address>".
