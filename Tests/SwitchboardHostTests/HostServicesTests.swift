@@ -126,6 +126,27 @@ struct HostServicesTests {
         #expect(try Self.call(host, "tenant-a", "pdf.render", [:]).0 == SB_BAD_ARGUMENT)
     }
 
+    @Test("secrets are sealed with AES-256-GCM, open only for their tenant, and tampering is detected")
+    func secrets() throws {
+        let key = (0..<32).map { UInt8($0) }
+        let box = SecretBox(key: key)
+        let sealed = try box.seal("graph-client-secret", tenantID: "chargecars")
+        #expect(sealed.hasPrefix("v1:") && !sealed.contains("graph-client-secret"))
+        #expect(try box.open(sealed, tenantID: "chargecars") == "graph-client-secret")
+        #expect(throws: SecretBox.Failure.self) { try box.open(sealed, tenantID: "mrdj") }
+        var bytes = Array(Data(base64Encoded: String(sealed.dropFirst(3)))!)
+        bytes[14] ^= 0x01
+        #expect(throws: SecretBox.Failure.self) { try box.open("v1:" + Data(bytes).base64EncodedString(), tenantID: "chargecars") }
+        #expect(try box.seal("x", tenantID: "t") != box.seal("x", tenantID: "t"), "a fresh nonce every time")
+
+        let host = try TestEnvironment.host(manifests: ["a": manifest(slug: "tenant-a", domain: "a.localhost")])
+        setenv("SWITCHBOARD_MASTER_KEY", Data(key).base64EncodedString(), 1)
+        let (_, sealedByHost) = try Self.call(host, "tenant-a", "secrets.seal", ["plaintext": "api-key-123"])
+        let value = try #require(sealedByHost["sealed"]?.stringValue)
+        #expect(try Self.call(host, "tenant-a", "secrets.open", ["sealed": .string(value)]).1["plaintext"] == "api-key-123")
+        #expect(try Self.call(host, "tenant-b", "secrets.open", ["sealed": .string(value)]).0 == SB_DENIED)
+    }
+
     @Test("a long ICS line folds at 75 octets without splitting a UTF-8 character")
     func folding() {
         let line = "DESCRIPTION:" + String(repeating: "ë", count: 60)

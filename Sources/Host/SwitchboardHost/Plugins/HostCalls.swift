@@ -1,3 +1,4 @@
+import CPluginABI
 import Foundation
 import SwitchboardJSON
 
@@ -26,6 +27,8 @@ enum HostCalls {
         "files.list": listFiles,
         "files.read": readFile,
         "pdf.render": renderPDF,
+        "secrets.seal": sealSecret,
+        "secrets.open": openSecret,
     ]
 
     // MARK: Helpers
@@ -298,6 +301,28 @@ enum HostCalls {
         guard let document = request["document"], document.objectValue != nil else { throw HostCallError.badArgument("\"document\" is required") }
         let bytes = try PDFRenderer.render(document)
         return ["pdf_base64": .string(Data(bytes).base64EncodedString()), "size": .number(Double(bytes.count))]
+    }
+
+    // MARK: Secrets at rest (AES-256-GCM under SWITCHBOARD_MASTER_KEY, bound to the tenant)
+
+    private static func box() throws -> SecretBox {
+        do {
+            return try SecretBox.fromEnvironment()
+        } catch {
+            throw HostCallError(status: SB_UNSUPPORTED, code: "no_master_key", message: "\(error)")
+        }
+    }
+
+    private static let sealSecret: Method = { host, request in
+        ["sealed": .string(try box().seal(try required(request, "plaintext"), tenantID: host.tenantID))]
+    }
+
+    private static let openSecret: Method = { host, request in
+        do {
+            return ["plaintext": .string(try box().open(try required(request, "sealed"), tenantID: host.tenantID))]
+        } catch let failure as SecretBox.Failure {
+            throw HostCallError.denied("unsealable", failure.description)
+        }
     }
 
     /// The bare address of "Name <address>".
