@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 
@@ -62,6 +63,7 @@ public struct SwitchboardHost: Sendable {
         }
         return Application(
             router: buildRouter(),
+            server: .http1WebSocketUpgrade(webSocketRouter: EventStreamRoutes(registry: registry).router()),
             configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "switchboard"),
             services: background,
             logger: services.logger)

@@ -75,6 +75,9 @@ public struct InboundProcessor: Sendable {
                 """,
                 [.text(tenant.slug), .text(row.string("id") ?? ""), .text(receipt.status), .text(receipt.errorCode),
                  .text(receipt.errorMessage), .integer(Clock.nowMillis())])
+            services.events.publish(
+                TenantEvent(tenantID: tenant.slug, type: "message.status", data: ["message_id": .string(row.string("id") ?? ""), "status": .string(receipt.status)], source: nil),
+                toPlugins: false)
             return true
         }
     }

@@ -44,14 +44,30 @@ public final class EventBus: @unchecked Sendable {
         lock.withLock { subscribers.append(subscriber) }
     }
 
+    /// The events of one tenant as they are published, until the stream's consumer goes away.
+    /// A slow consumer loses the oldest events beyond `buffer`, never blocks the publisher.
+    public func stream(tenantID: String, buffer: Int = 256) -> AsyncStream<TenantEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: TenantEvent.self, bufferingPolicy: .bufferingNewest(buffer))
+        let key = UUID()
+        lock.withLock { streams[key] = (tenantID, continuation) }
+        continuation.onTermination = { [weak self] _ in
+            guard let self else { return }
+            self.lock.withLock { _ = self.streams.removeValue(forKey: key) }
+        }
+        return stream
+    }
+
+    private var streams: [UUID: (tenantID: String, continuation: AsyncStream<TenantEvent>.Continuation)] = [:]
+
     /// Publishes an event. With `toPlugins` false, the tenant's plugins have had it already
     /// (the caller delivered it durably) and only observers such as WebSocket clients get it.
     public func publish(_ event: TenantEvent, toPlugins: Bool = true) {
         var event = event
         event.deliverToPlugins = toPlugins
-        let current = lock.withLock { subscribers }
+        let (current, listeners) = lock.withLock { (subscribers, streams.values.filter { $0.tenantID == event.tenantID }) }
         for subscriber in current {
             Task { [event] in await subscriber(event) }
         }
+        for listener in listeners { listener.continuation.yield(event) }
     }
 }

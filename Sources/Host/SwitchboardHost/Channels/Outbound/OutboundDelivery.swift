@@ -70,6 +70,9 @@ public struct OutboundDelivery: Sendable {
                     "UPDATE conversations SET last_outbound_at = $3, last_message_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2",
                     [.text(tenantID), .text(conversationID), .integer(now)])
             }
+            services.events.publish(
+                TenantEvent(tenantID: tenantID, type: "message.sent", data: ["message_id": .string(messageID), "conversation_id": .string(conversationID)], source: nil),
+                toPlugins: false)
             return .sent(providerID: providerID)
         } catch DeliveryError.permanent(let code, let text) {
             return try fail(messageID, tenantID, code: code, message: text)
