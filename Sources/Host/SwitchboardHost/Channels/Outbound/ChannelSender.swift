@@ -14,10 +14,23 @@ public struct OutboundEnvelope: Sendable {
     /// The provider's conversation or thread id, where replies must thread (Chatwoot, email).
     public var threadKey: String?
     public var language: String
+    /// The provider's handle of the contact's last message in this conversation (its `reply_id`), for
+    /// providers that answer a message rather than a thread (Graph).
+    public var inReplyTo: String?
 
     /// The text to send: the message text, or the template rendered with its variables.
     public var renderedText: String {
         text ?? template?.render(variables) ?? ""
+    }
+
+    /// An email's subject: the template's, else the `subject` variable.
+    public var subject: String? {
+        template?.subject.map { MessageTemplate.fill($0, variables) } ?? variables["subject"]
+    }
+
+    /// An email's HTML body, when the template has one.
+    public var html: String? {
+        template?.htmlBody.map { MessageTemplate.fill($0, variables) }
     }
 }
 
@@ -78,6 +91,11 @@ enum ChannelRouter {
             break
         }
         throw ChannelError.notEnabled(medium)
+    }
+
+    /// The contact's address on a medium: the email address for email, else the phone number (or email).
+    static func address(of contact: Contact, on medium: String) -> String? {
+        medium == "email" ? contact.email : contact.phone ?? contact.email
     }
 
     /// Whether the tenant can send on a medium.
