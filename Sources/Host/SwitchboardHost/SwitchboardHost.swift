@@ -46,6 +46,7 @@ public struct SwitchboardHost: Sendable {
         SandboxWebhook(support: webhooks).register(on: router)
         WhatsAppWebhook(support: webhooks).register(on: router)
         TwilioWebhook(support: webhooks).register(on: router)
+        ChatwootWebhook(support: webhooks).register(on: router)
         return router
     }
 
