@@ -47,6 +47,7 @@ public struct SwitchboardHost: Sendable {
         WhatsAppWebhook(support: webhooks).register(on: router)
         TwilioWebhook(support: webhooks).register(on: router)
         ChatwootWebhook(support: webhooks).register(on: router)
+        OutlookWebhook(support: webhooks).register(on: router)
         return router
     }
 

@@ -87,6 +87,8 @@ enum ChannelRouter {
             if let config = channels["twilio"] { return (TwilioSender(medium: "whatsapp"), config) }
         case "sms":
             if let config = channels["twilio"] { return (TwilioSender(medium: "sms"), config) }
+        case "email":
+            if let config = channels["outlook"] { return (GraphMailSender(), config) }
         case "chatwoot":
             if let config = channels["chatwoot"] { return (ChatwootSender(), config) }
         default:
