@@ -48,6 +48,7 @@ public struct SwitchboardHost: Sendable {
         TwilioWebhook(support: webhooks).register(on: router)
         ChatwootWebhook(support: webhooks).register(on: router)
         OutlookWebhook(support: webhooks).register(on: router)
+        SMSWebhook(support: webhooks).register(on: router)
         return router
     }
 

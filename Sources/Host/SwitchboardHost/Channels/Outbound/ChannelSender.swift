@@ -87,6 +87,7 @@ enum ChannelRouter {
             if let config = channels["twilio"] { return (TwilioSender(medium: "whatsapp"), config) }
         case "sms":
             if let config = channels["twilio"] { return (TwilioSender(medium: "sms"), config) }
+            if let config = channels["sms"], config["api_url"] != nil { return (SMSGatewaySender(), config) }
         case "email":
             if let config = channels["outlook"] { return (GraphMailSender(), config) }
         case "chatwoot":
