@@ -75,7 +75,9 @@ struct SandboxSender: ChannelSender {
     }
 }
 
-/// Picks the sender for a conversation's medium from the tenant's enabled channels.
+/// Picks the sender for a conversation's medium from the tenant's enabled channels. Where two channels
+/// serve a medium, the first configured wins: WhatsApp Cloud API before Twilio; Twilio before the generic
+/// SMS gateway; Microsoft Graph (outlook) before SMTP.
 enum ChannelRouter {
     static func sender(for medium: String, tenant: Tenant) throws -> (any ChannelSender, ChannelConfig) {
         let channels = tenant.manifest.channels
@@ -90,6 +92,7 @@ enum ChannelRouter {
             if let config = channels["sms"], config["api_url"] != nil { return (SMSGatewaySender(), config) }
         case "email":
             if let config = channels["outlook"] { return (GraphMailSender(), config) }
+            if let config = channels["smtp"] { return (SMTPSender(), config) }
         case "chatwoot":
             if let config = channels["chatwoot"] { return (ChatwootSender(), config) }
         default:
