@@ -52,6 +52,9 @@ public struct SwitchboardHost: Sendable {
         SandboxWebhook(support: webhooks).register(on: router)
         WhatsAppWebhook(support: webhooks).register(on: router)
         TwilioWebhook(support: webhooks).register(on: router)
+        ChatwootWebhook(support: webhooks).register(on: router)
+        OutlookWebhook(support: webhooks).register(on: router)
+        SMSWebhook(support: webhooks).register(on: router)
         return router
     }
 

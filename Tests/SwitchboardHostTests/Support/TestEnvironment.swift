@@ -94,3 +94,8 @@ func manifest(slug: String, domain: String, plugins: [String] = ["hello-c"], egr
     egress: [\(egress.joined(separator: ", "))]
     """
 }
+
+/// A test tenant's manifest with a `channels:` section (YAML, indented two spaces under `channels:`).
+func manifest(slug: String, domain: String, channels: String) -> String {
+    manifest(slug: slug, domain: domain) + "\nchannels:\n" + channels
+}

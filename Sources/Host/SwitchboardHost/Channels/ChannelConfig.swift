@@ -24,7 +24,7 @@ public struct ChannelConfig: Sendable {
         "outlook": [
             "tenant_id": (true, false), "client_id": (true, false), "client_secret": (true, true), "mailbox": (true, false),
             "client_state": (true, true), "notification_url": (false, false), "graph_base": (false, false),
-            "login_base": (false, false),
+            "login_base": (false, false), "subscription_minutes": (false, false),
         ],
         "sms": ["secret": (true, true), "api_url": (false, false), "api_token": (false, true), "from": (false, false)],
         "smtp": ["url": (true, false), "username": (false, false), "password": (false, true), "from": (true, false)],

@@ -24,5 +24,21 @@ enum ChannelJobs {
                 throw JobFailure.permanent(error.description)
             }
         }
+        registerBlocking(services, kind: OutlookFetchJob.jobKind) { try OutlookFetchJob().run(payload: $0, tenant: $1, services: services) }
+        registerBlocking(services, kind: OutlookSubscriptionJob.jobKind) { try OutlookSubscriptionJob().run(payload: $0, tenant: $1, services: services) }
+        registerBlocking(services, kind: ChatwootSync.jobKind) { try ChatwootSync().run(payload: $0, tenant: $1, services: services) }
+    }
+
+    /// A job whose work blocks on libcurl: run on NIO's thread pool; a permanent provider refusal ends it, anything else retries.
+    private static func registerBlocking(_ services: HostServices, kind: String, _ work: @escaping @Sendable (JSON, Tenant) throws -> Void) {
+        services.hostJobs.register(kind: kind) { job, tenant in
+            do {
+                try await NIOThreadPool.singleton.runIfActive { try work(job.payload, tenant) }
+            } catch DeliveryError.permanent(let code, let message) {
+                throw JobFailure.permanent("\(code): \(message)")
+            } catch let error as ChannelError {
+                throw JobFailure.permanent(error.description)
+            }
+        }
     }
 }

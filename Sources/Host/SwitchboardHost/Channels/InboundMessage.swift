@@ -14,13 +14,18 @@ public struct InboundMessage: Sendable {
     public var type: String
     public var text: String?
     /// Type-specific detail: the chosen button or list row, media metadata, an email's subject, ….
+    /// `reply_id` is the provider's handle for answering this very message (a Graph message id).
     public var details: JSON
     /// Groups messages into one conversation where the provider threads them (email conversationId, Chatwoot conversation id).
     public var threadKey: String?
+    /// The provider's own id of the sender, kept as a contact attribute: it finds the contact when the
+    /// message has no phone or email, and lets the host write back to the provider's contact.
+    public var providerContact: ProviderContact?
 
     public init(
         channel: String, providerMessageID: String, phone: String? = nil, email: String? = nil, name: String? = nil,
-        type: String = "text", text: String?, details: JSON = .object([:]), threadKey: String? = nil
+        type: String = "text", text: String?, details: JSON = .object([:]), threadKey: String? = nil,
+        providerContact: ProviderContact? = nil
     ) {
         self.channel = channel
         self.providerMessageID = providerMessageID
@@ -31,7 +36,14 @@ public struct InboundMessage: Sendable {
         self.text = text
         self.details = details
         self.threadKey = threadKey
+        self.providerContact = providerContact
     }
+}
+
+/// A contact's id at a provider, stored under `attribute` in the contact's attributes (`chatwoot_contact_id`).
+public struct ProviderContact: Sendable {
+    public var attribute: String
+    public var id: String
 }
 
 /// A delivery receipt for a message the tenant sent.

@@ -58,6 +58,17 @@ public struct InboundProcessor: Sendable {
         }
     }
 
+    /// Finds or opens the contact and conversation of a thread before any message arrives (Chatwoot's
+    /// `conversation_created`). Only the sender and thread of `message` are used; nothing is dispatched.
+    public func open(_ message: InboundMessage, tenant: Tenant, now: Int64 = Clock.nowMillis()) throws -> Outcome {
+        try services.database.transaction { connection in
+            let tenantID = tenant.slug
+            let contact = try findOrCreateContact(message, tenantID: tenantID, now: now, in: connection)
+            let (conversation, _) = try conversation(for: message, contactID: contact, tenantID: tenantID, in: connection)
+            return Outcome(duplicate: false, messageID: nil, conversationID: conversation, contactID: contact)
+        }
+    }
+
     /// Applies a delivery receipt; statuses only move forward. Returns whether a message changed.
     @discardableResult
     public func apply(_ receipt: DeliveryStatus, tenant: Tenant) throws -> Bool {
@@ -82,38 +93,68 @@ public struct InboundProcessor: Sendable {
         }
     }
 
+    /// The contact by phone, email or provider contact id (in that order), created when none matches.
+    /// A found contact gains a missing name and the provider contact id.
     private func findOrCreateContact(_ message: InboundMessage, tenantID: String, now: Int64, in connection: SQLConnection) throws -> String {
-        let selector: ContactStore.Selector? = message.phone.map { .phone($0) } ?? message.email.map { .email($0) }
-        if let selector, let existing = try services.contacts.find(tenantID: tenantID, selector, in: connection) {
+        if let existing = try findContact(message, tenantID: tenantID, in: connection) {
             if existing.name == nil, let name = message.name {
                 try connection.execute("UPDATE contacts SET name = $3 WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(existing.id), .text(name)])
+            }
+            if let link = message.providerContact, existing.attributes[link.attribute] != .string(link.id) {
+                var attributes = existing.attributes
+                attributes[link.attribute] = .string(link.id)
+                try connection.execute(
+                    "UPDATE contacts SET attributes = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+                    [.text(tenantID), .text(existing.id), .text(try JSON.object(attributes).serialized()), .integer(now)])
             }
             return existing.id
         }
         let id = Identifier.make()
+        let attributes: JSON = message.providerContact.map { [$0.attribute: .string($0.id)] } ?? [:]
         try connection.execute(
             """
             INSERT INTO contacts (tenant_id, id, name, phone, email, attributes, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, '{}', $6, $6)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
             """,
-            [.text(tenantID), .text(id), .text(message.name), .text(message.phone), .text(message.email?.lowercased()), .integer(now)])
+            [.text(tenantID), .text(id), .text(message.name), .text(message.phone), .text(message.email?.lowercased()),
+             .text(try attributes.serialized()), .integer(now)])
         return id
     }
 
+    private func findContact(_ message: InboundMessage, tenantID: String, in connection: SQLConnection) throws -> Contact? {
+        let contacts = services.contacts
+        if let phone = message.phone, let found = try contacts.find(tenantID: tenantID, .phone(phone), in: connection) { return found }
+        if let email = message.email, let found = try contacts.find(tenantID: tenantID, .email(email), in: connection) { return found }
+        guard let link = message.providerContact, let row = try connection.query(
+            "SELECT id FROM contacts WHERE tenant_id = $1 AND \(services.database.dialect.jsonText("attributes", field: 2)) = $3 LIMIT 1",
+            [.text(tenantID), .text(link.attribute), .text(link.id)]
+        ).first else { return nil }
+        return try contacts.find(tenantID: tenantID, .id(row.string("id") ?? ""), in: connection)
+    }
+
+    /// The conversation of the message's thread; without a thread, the contact's open conversation on the channel.
+    /// A new thread claims the open conversation if it has no thread yet, and opens its own otherwise,
+    /// so that replies go back to the thread they answer.
     private func conversation(for message: InboundMessage, contactID: String, tenantID: String, in connection: SQLConnection) throws -> (String, Bool) {
-        if let thread = message.threadKey, let row = try connection.query(
+        let conversations = services.conversations
+        guard let thread = message.threadKey else {
+            let (conversation, created) = try conversations.findOrOpen(tenantID: tenantID, contactID: contactID, channel: message.channel, in: connection)
+            return (conversation.id, created)
+        }
+        if let row = try connection.query(
             "SELECT id FROM conversations WHERE tenant_id = $1 AND channel = $2 AND thread_key = $3 ORDER BY created_at DESC LIMIT 1",
             [.text(tenantID), .text(message.channel), .text(thread)]
         ).first, let id = row.string("id") {
             return (id, false)
         }
-        let (conversation, created) = try services.conversations.findOrOpen(
-            tenantID: tenantID, contactID: contactID, channel: message.channel, in: connection)
-        if created, let thread = message.threadKey {
-            try connection.execute(
-                "UPDATE conversations SET thread_key = $3 WHERE tenant_id = $1 AND id = $2",
-                [.text(tenantID), .text(conversation.id), .text(thread)])
+        let (open, created) = try conversations.findOrOpen(tenantID: tenantID, contactID: contactID, channel: message.channel, in: connection)
+        guard open.threadKey == nil else {
+            let id = try conversations.open(tenantID: tenantID, contactID: contactID, channel: message.channel, threadKey: thread, in: connection)
+            return (id, true)
         }
-        return (conversation.id, created)
+        try connection.execute(
+            "UPDATE conversations SET thread_key = $3 WHERE tenant_id = $1 AND id = $2",
+            [.text(tenantID), .text(open.id), .text(thread)])
+        return (open.id, created)
     }
 }

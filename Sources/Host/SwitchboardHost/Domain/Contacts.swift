@@ -113,6 +113,7 @@ public struct ContactStore: Sendable {
     }
 
     /// Merges attributes (a `null` value removes one) and adds or removes labels, in one transaction.
+    /// A contact linked to Chatwoot gets a sync of the change queued with it.
     public func update(
         tenantID: String, id: String, attributes: [String: JSON] = [:], addLabels: [String] = [], removeLabels: [String] = []
     ) throws -> Contact? {
@@ -140,7 +141,11 @@ public struct ContactStore: Sendable {
                     "DELETE FROM contact_labels WHERE tenant_id = $1 AND contact_id = $2 AND label = $3",
                     [.text(tenantID), .text(id), .text(label)])
             }
-            return try find(tenantID: tenantID, .id(id), in: connection)
+            let updated = try find(tenantID: tenantID, .id(id), in: connection)
+            if let updated, !(attributes.isEmpty && addLabels.isEmpty && removeLabels.isEmpty) {
+                try ChatwootSync.schedule(updated, tenantID: tenantID, jobs: JobStore(database: database), in: connection)
+            }
+            return updated
         }
     }
 }

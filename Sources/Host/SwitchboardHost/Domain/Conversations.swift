@@ -108,14 +108,20 @@ public struct ConversationStore: Sendable {
         ).first, let id = row.string("id"), let existing = try find(tenantID: tenantID, id: id, in: connection) {
             return (existing, false)
         }
+        let id = try open(tenantID: tenantID, contactID: contactID, channel: channel, threadKey: nil, in: connection)
+        return (try find(tenantID: tenantID, id: id, in: connection)!, true)
+    }
+
+    /// Opens a new conversation, on a provider's thread when `threadKey` is given; returns its id.
+    func open(tenantID: String, contactID: String, channel: String, threadKey: String?, in connection: SQLConnection) throws -> String {
         let id = Identifier.make(), now = Clock.nowMillis()
         try connection.execute(
             """
-            INSERT INTO conversations (tenant_id, id, contact_id, channel, status, attributes, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, 'open', '{}', $5, $5)
+            INSERT INTO conversations (tenant_id, id, contact_id, channel, status, attributes, thread_key, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, 'open', '{}', $5, $6, $6)
             """,
-            [.text(tenantID), .text(id), .text(contactID), .text(channel), .integer(now)])
-        return (try find(tenantID: tenantID, id: id, in: connection)!, true)
+            [.text(tenantID), .text(id), .text(contactID), .text(channel), .text(threadKey), .integer(now)])
+        return id
     }
 
     /// Conversations newest first, filtered by status, contact, channel or assignee, one page at a time.

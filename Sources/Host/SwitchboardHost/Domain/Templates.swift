@@ -41,7 +41,12 @@ public struct MessageTemplate: Codable, Sendable {
 
     /// The body with `{{name}}` replaced by the variables' values.
     public func render(_ values: [String: String]) -> String {
-        var text = body
+        Self.fill(body, values)
+    }
+
+    /// A text with `{{name}}` replaced by the variables' values.
+    public static func fill(_ text: String, _ values: [String: String]) -> String {
+        var text = text
         for (name, value) in values { text = text.replacingOccurrences(of: "{{\(name)}}", with: value) }
         return text
     }

@@ -13,7 +13,12 @@ struct JSONBody {
     static func read(_ request: Request, _ context: AppRequestContext, allowed: Set<String>?) async throws -> JSONBody {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+        return try parse(buffer.readableBytesView, allowed: allowed)
+    }
+
+    /// Parses a body already read (a webhook reads the raw bytes first, to check their signature).
+    static func parse(_ bytes: some Collection<UInt8>, allowed: Set<String>?) throws -> JSONBody {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw Problem(status: .badRequest, title: "Bad request", detail: "The body is not valid UTF-8.")
         }
         let json: JSON

@@ -284,6 +284,20 @@ public enum Migrations {
             "ALTER TABLE messages ADD COLUMN error_message TEXT",
             "ALTER TABLE messages ADD COLUMN recipient TEXT",
         ]),
+        Migration(version: 5, name: "channel-subscriptions", statements: [
+            """
+            CREATE TABLE channel_subscriptions (
+                tenant_id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                subscription_id TEXT NOT NULL,
+                resource TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, channel)
+            )
+            """,
+        ]),
         Migration(version: 6, name: "calendar", statements: [
             """
             CREATE TABLE calendar_events (

@@ -36,7 +36,8 @@ public struct HTTPClient: Sendable {
         }
     }
 
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    /// libcurl's one-time setup, shared with `SMTPClient`.
+    static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// The timeout of requests that set none.
     public let defaultTimeoutMillis: Int

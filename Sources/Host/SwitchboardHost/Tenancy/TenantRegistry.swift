@@ -235,6 +235,11 @@ public final class TenantRegistry: @unchecked Sendable {
         } catch {
             logger.error("manifest automation rules not stored", metadata: ["tenant": "\(tenant.slug)", "error": "\(error)"])
         }
+        do {
+            try OutlookSubscriptionJob.bootstrap(tenant: tenant, services: services)
+        } catch {
+            logger.error("Outlook subscription job not queued", metadata: ["tenant": "\(tenant.slug)", "error": "\(error)"])
+        }
         lock.withLock {
             if let old = bySlug[tenant.slug] {
                 for domain in old.manifest.domains where byDomain[domain] === old { byDomain[domain] = nil }

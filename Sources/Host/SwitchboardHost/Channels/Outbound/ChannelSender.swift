@@ -14,10 +14,23 @@ public struct OutboundEnvelope: Sendable {
     /// The provider's conversation or thread id, where replies must thread (Chatwoot, email).
     public var threadKey: String?
     public var language: String
+    /// The provider's handle of the contact's last message in this conversation (its `reply_id`), for
+    /// providers that answer a message rather than a thread (Graph).
+    public var inReplyTo: String?
 
     /// The text to send: the message text, or the template rendered with its variables.
     public var renderedText: String {
         text ?? template?.render(variables) ?? ""
+    }
+
+    /// An email's subject: the template's, else the `subject` variable.
+    public var subject: String? {
+        template?.subject.map { MessageTemplate.fill($0, variables) } ?? variables["subject"]
+    }
+
+    /// An email's HTML body, when the template has one.
+    public var html: String? {
+        template?.htmlBody.map { MessageTemplate.fill($0, variables) }
     }
 }
 
@@ -62,7 +75,9 @@ struct SandboxSender: ChannelSender {
     }
 }
 
-/// Picks the sender for a conversation's medium from the tenant's enabled channels.
+/// Picks the sender for a conversation's medium from the tenant's enabled channels. Where two channels
+/// serve a medium, the first configured wins: WhatsApp Cloud API before Twilio; Twilio before the generic
+/// SMS gateway; Microsoft Graph (outlook) before SMTP.
 enum ChannelRouter {
     static func sender(for medium: String, tenant: Tenant) throws -> (any ChannelSender, ChannelConfig) {
         let channels = tenant.manifest.channels
@@ -74,10 +89,21 @@ enum ChannelRouter {
             if let config = channels["twilio"] { return (TwilioSender(medium: "whatsapp"), config) }
         case "sms":
             if let config = channels["twilio"] { return (TwilioSender(medium: "sms"), config) }
+            if let config = channels["sms"], config["api_url"] != nil { return (SMSGatewaySender(), config) }
+        case "email":
+            if let config = channels["outlook"] { return (GraphMailSender(), config) }
+            if let config = channels["smtp"] { return (SMTPSender(), config) }
+        case "chatwoot":
+            if let config = channels["chatwoot"] { return (ChatwootSender(), config) }
         default:
             break
         }
         throw ChannelError.notEnabled(medium)
+    }
+
+    /// The contact's address on a medium: the email address for email, else the phone number (or email).
+    static func address(of contact: Contact, on medium: String) -> String? {
+        medium == "email" ? contact.email : contact.phone ?? contact.email
     }
 
     /// Whether the tenant can send on a medium.

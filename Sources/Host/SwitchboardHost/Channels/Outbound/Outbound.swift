@@ -72,6 +72,9 @@ public struct Outbound: Sendable {
         guard ChannelRouter.canSend(channel, tenant: tenant) else {
             throw Invalid(field: "channel", description: "the tenant cannot send on \(channel); enable it under channels in the manifest")
         }
+        if channel == "email", contact.email == nil {
+            throw Invalid(field: "contact_id", description: "contact \(contact.id) has no email address")
+        }
         var template: MessageTemplate?
         if request.type == "template" {
             guard let name = request.templateName,
@@ -130,7 +133,7 @@ public struct Outbound: Sendable {
                 [.text(tenantID), .text(messageID), .text(conversation.id), .text(contact.id), .text(channel), .text(request.type),
                  .text(request.text ?? template?.body), .text(template?.name), .text(try JSON.object(stored).serialized()),
                  .text(status), .text(reason), .text(detail), .text(actor), sendAt.map(SQLValue.integer) ?? .null,
-                 .text(request.category ?? template?.category), .text(contact.phone ?? contact.email), .integer(now)])
+                 .text(request.category ?? template?.category), .text(ChannelRouter.address(of: contact, on: channel)), .integer(now)])
             if status != "blocked" {
                 if let template { try services.templates.recordUse(tenantID: tenantID, id: template.id, in: connection) }
                 _ = try services.jobs.schedule(

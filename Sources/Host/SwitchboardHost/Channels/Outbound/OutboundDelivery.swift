@@ -53,9 +53,10 @@ public struct OutboundDelivery: Sendable {
             interactive = stored["_interactive"]
         }
         let envelope = OutboundEnvelope(
-            messageID: messageID, to: contact.phone ?? contact.email ?? "", type: message.type,
+            messageID: messageID, to: ChannelRouter.address(of: contact, on: message.channel) ?? "", type: message.type,
             text: message.templateName == nil ? message.content : nil, template: template, variables: variables,
-            interactive: interactive, threadKey: conversation.threadKey, language: template?.language ?? String(tenant.manifest.locale.prefix(2)))
+            interactive: interactive, threadKey: conversation.threadKey, language: template?.language ?? String(tenant.manifest.locale.prefix(2)),
+            inReplyTo: try lastReplyID(conversationID: conversationID, tenantID: tenantID))
         let (sender, config) = try ChannelRouter.sender(for: message.channel, tenant: tenant)
         do {
             let providerID = try sender.deliver(envelope, config: config, http: services.http)
@@ -80,6 +81,20 @@ public struct OutboundDelivery: Sendable {
             if attempt >= maxAttempts { _ = try fail(messageID, tenantID, code: "retries_exhausted", message: error.description) }
             throw error
         }
+    }
+
+    /// The `reply_id` detail of the conversation's latest inbound message, if its provider gave one.
+    private func lastReplyID(conversationID: String, tenantID: String) throws -> String? {
+        let variables = try services.database.read {
+            try $0.query(
+                """
+                SELECT variables FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'inbound'
+                ORDER BY created_at DESC LIMIT 1
+                """,
+                [.text(tenantID), .text(conversationID)]
+            ).first?.string("variables")
+        }
+        return variables.flatMap { try? JSON.parse($0) }?["reply_id"]?.stringValue
     }
 
     private func fail(_ messageID: String, _ tenantID: String, code: String, message: String) throws -> Outcome {

@@ -44,6 +44,12 @@ struct WebhookSupport: Sendable {
         }
     }
 
+    /// Opens the contact and conversation of a thread that has no message yet.
+    func open(_ message: InboundMessage, tenant: Tenant) async throws -> InboundProcessor.Outcome {
+        let processor = InboundProcessor(services: services)
+        return try await tenant.database.perform { try processor.open(message, tenant: tenant) }
+    }
+
     static func text(_ body: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
         var headers = HTTPFields()
         headers[.contentType] = contentType

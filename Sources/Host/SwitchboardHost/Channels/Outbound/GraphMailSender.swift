@@ -1,0 +1,35 @@
+import SwitchboardJSON
+
+/// Email through Microsoft Graph, from the `outlook` channel's mailbox. A reply in a thread answers the
+/// contact's last message (`POST /users/{mailbox}/messages/{id}/reply`), so Outlook threads it; anything
+/// else, or a reply whose message is gone, is a new mail (`POST /users/{mailbox}/sendMail`). Graph answers
+/// 202 with no id, so the provider id is made here.
+struct GraphMailSender: ChannelSender {
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String {
+        let graph = GraphAPI(config: config, http: http)
+        let content = envelope.html ?? envelope.renderedText
+        if envelope.threadKey != nil, let original = envelope.inReplyTo {
+            let response = try graph.call(
+                "POST", "/users/\(graph.mailbox)/messages/\(GraphAPI.segment(original))/reply", body: ["comment": .string(content)])
+            if response.status < 400 { return Self.providerID(envelope) }
+            guard response.status == 404 else { throw GraphAPI.failure(response) }
+        }
+        let response = try graph.call("POST", "/users/\(graph.mailbox)/sendMail", body: Self.sendMailBody(envelope))
+        guard response.status < 400 else { throw GraphAPI.failure(response) }
+        return Self.providerID(envelope)
+    }
+
+    /// The `sendMail` request body.
+    static func sendMailBody(_ envelope: OutboundEnvelope) -> JSON {
+        [
+            "message": [
+                "subject": .string(envelope.subject ?? ""),
+                "body": ["contentType": envelope.html == nil ? "Text" : "HTML", "content": .string(envelope.html ?? envelope.renderedText)],
+                "toRecipients": [["emailAddress": ["address": .string(envelope.to)]]],
+            ],
+            "saveToSentItems": true,
+        ]
+    }
+
+    static func providerID(_ envelope: OutboundEnvelope) -> String { "graph-\(envelope.messageID)" }
+}

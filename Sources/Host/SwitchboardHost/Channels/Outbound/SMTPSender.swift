@@ -1,0 +1,21 @@
+import Foundation
+
+/// Email over SMTP (the `smtp` channel), for tenants without Microsoft Graph: a plain-text message from
+/// the channel's `from`, sent with libcurl. Returns the Message-ID. A 5xx SMTP reply fails the message;
+/// anything else is retried.
+struct SMTPSender: ChannelSender {
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String {
+        let message = MailMessage(
+            from: config["from"] ?? "", to: [envelope.to], subject: envelope.subject ?? "", text: envelope.renderedText)
+        let server = SMTPClient.Server(
+            url: config["url"] ?? "", username: config["username"],
+            password: config["password"] == nil ? nil : try config.secret("password"))
+        do {
+            try SMTPClient().send(message, via: server)
+        } catch let failure as SMTPClient.Failure {
+            if failure.isPermanent { throw DeliveryError.permanent(code: "smtp_\(failure.replyCode)", message: failure.description) }
+            throw DeliveryError.transient(failure.description)
+        }
+        return message.messageID
+    }
+}
