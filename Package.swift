@@ -68,6 +68,9 @@ let package = Package(
         .target(name: "ChargeCarsComms", dependencies: ["PluginAPI"], path: "Plugins/ChargeCarsComms"),
         .target(name: "HelloC", dependencies: ["CPluginABI"], path: "Plugins/Examples/HelloC"),
 
+        // MARK: Bench (make bench)
+        .executableTarget(name: "TutorBotBench", dependencies: ["TutorBot"], path: "Benchmarks/TutorBotBench"),
+
         // MARK: Tests
         .testTarget(
             name: "SwitchboardHostTests",
@@ -79,5 +82,6 @@ let package = Package(
             ],
             path: "Tests/SwitchboardHostTests"
         ),
+        .testTarget(name: "TutorBotTests", dependencies: ["TutorBot", "PluginAPI"], path: "Tests/TutorBotTests"),
     ]
 )
