@@ -12,7 +12,7 @@ APT_PACKAGES = libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev libhpdf-
 
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: setup build run test clean
+.PHONY: setup build run test bench clean
 
 ## setup: install the missing apt packages (root, or sudo when available)
 setup:
@@ -39,6 +39,10 @@ run: build
 test: build
 	@echo "==> running tests"
 	SWITCHBOARD_TEST_PLUGINS_DIR=$(BIN_DIR) ./scripts/with-postgres.sh $(SWIFT) test --skip-build
+
+## bench: time suggest_slots over 21 days with 1,000 busy events (release build)
+bench: setup
+	$(SWIFT) run -c release -Xswiftc -enable-testing TutorBotBench
 
 clean:
 	rm -rf .build data

@@ -71,6 +71,9 @@ let package = Package(
         .target(name: "ChargeCarsComms", dependencies: ["PluginAPI"], path: "Plugins/ChargeCarsComms"),
         .target(name: "HelloC", dependencies: ["CPluginABI"], path: "Plugins/Examples/HelloC"),
 
+        // MARK: Bench (make bench)
+        .executableTarget(name: "TutorBotBench", dependencies: ["TutorBot"], path: "Benchmarks/TutorBotBench"),
+
         // MARK: Tests
         .testTarget(
             name: "SwitchboardHostTests",
@@ -83,5 +86,6 @@ let package = Package(
             ],
             path: "Tests/SwitchboardHostTests"
         ),
+        .testTarget(name: "TutorBotTests", dependencies: ["TutorBot", "PluginAPI"], path: "Tests/TutorBotTests"),
     ]
 )

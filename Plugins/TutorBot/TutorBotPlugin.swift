@@ -1,24 +1,54 @@
 import PluginAPI
 
-/// TutorBot: the tutoring chat bot of seeds 000 and 001 (flows come with its plugin issue).
+/// TutorBot: the tutoring chat bot of seeds 000 and 001: conversation flows, planning profiles and
+/// `suggest_slots`, analytics and the attribute audit. Everything goes through the SDK.
 final class TutorBotPlugin: Plugin {
     static let info = PluginInfo(
         id: "tutorbot",
-        version: "0.1.0",
-        capabilities: [.flows, .templates, .analytics, .jobs],
-        routes: []
+        version: "1.0.0",
+        capabilities: [.flows, .templates, .analytics, .httpRoutes],
+        routes: [
+            SlotsRoute.route,
+            Route("GET", "/api/tutorbot/analytics", permission: "analytics:read"),
+            Route("GET", "/api/tutorbot/audit", permission: "tenant:admin"),
+            Route("POST", "/api/tutorbot/conversations/{id}/release", permission: "conversations:write"),
+        ]
     )
 
-    private let host: Host
+    private let host: PluginAPI.Host
+    private let flow: ConversationFlow
 
     init(context: PluginContext) throws {
-        self.host = context.host
+        host = context.host
+        flow = ConversationFlow(host: context.host, config: try TutorBotConfig(config: context.config, tenant: context.tenant))
     }
 
-    /// Echoes every event back, and remembers the last one per type in the record store.
     func handleEvent(_ event: Event) throws -> JSON? {
-        try host.put("last_event", event.type, event)
-        return .object(["echo": try JSON(encoding: event)])
+        if event.type == "message.received", event.data["message"]?["direction"]?.stringValue ?? "inbound" == "inbound" {
+            try flow.handle(event)
+        }
+        return nil
+    }
+
+    func handleHTTP(_ request: HTTPRequest) throws -> HTTPResponse {
+        switch request.route {
+        case SlotsRoute.route.path: return try SlotsRoute(host: host, slots: flow.slots).handle(request)
+        case "/api/tutorbot/analytics": return try .json(Analytics(host: host).query(request.query["metric"] ?? "summary"))
+        case "/api/tutorbot/audit": return try .json(AttributeAudit.run(host: host))
+        case "/api/tutorbot/conversations/{id}/release": return try .json(release(request.params["id"] ?? ""))
+        default: throw PluginError.notFound("no route \(request.route)")
+        }
+    }
+
+    func queryAnalytics(_ query: JSON) throws -> JSON {
+        try Analytics(host: host).query(query["metric"]?.stringValue ?? "summary")
+    }
+
+    /// Gives a handed-over conversation back to the bot, which starts afresh on the next message.
+    private func release(_ id: String) throws -> JSON {
+        try host.call("conversations.update", JSON.object([
+            "id": .string(id), "owner": "bot", "attributes": ["bot_step": .null, "misunderstood": .null],
+        ]))
     }
 }
 

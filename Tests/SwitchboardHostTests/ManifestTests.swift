@@ -34,10 +34,10 @@ struct ManifestTests {
               primary_color: blue
               email_sender: nobody
             plugins:
-              - id: tutorbot
+              - id: leadqualifier
                 config:
                   mollie_api_key: live_abc
-              - id: tutorbot
+              - id: leadqualifier
             secrets:
               smtp_password: hunter2
             colour: red

@@ -196,7 +196,10 @@ private let contactUpdate: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutab
             tenantID: host.tenantID, id: id, attributes: request["attributes"]?.objectValue ?? [:],
             addLabels: strings(request["add_labels"]), removeLabels: strings(request["remove_labels"]))
         else { throw HostCallError.notFound("no contact \(id)") }
-        return try JSON(encoding: contact)
+        // A plugin's change runs the contact_updated rules, as one through the REST API does.
+        guard let tenant = host.tenant() else { return try JSON(encoding: contact) }
+        tenant.automation.handle(.init(event: "contact_updated", contactID: id), tenant: tenant)
+        return try JSON(encoding: host.services.contacts.find(tenantID: host.tenantID, .id(id)) ?? contact)
     }
 }
 

@@ -10,6 +10,7 @@ enum HostCalls {
     static let methods: [String: Method] = [
         "contacts.create": createContact,
         "contacts.delete": deleteContact,
+        "contacts.list": listContacts,
         "conversations.get": getConversation,
         "conversations.list": listConversations,
         "conversations.update": updateConversation,
@@ -63,6 +64,14 @@ enum HostCalls {
             attributes: request["attributes"]?.objectValue ?? [:])
         if let tenant = host.tenant() { tenant.automation.handle(.init(event: "contact_created", contactID: contact.id), tenant: tenant) }
         return try JSON(encoding: contacts.find(tenantID: host.tenantID, .id(contact.id)) ?? contact)
+    }
+
+    /// One page of contacts, filtered by `label`, `attributes` ({name: value}) and `q`, as `GET /api/v1/contacts`.
+    private static let listContacts: Method = { host, request in
+        let attributes = (request["attributes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        return try JSON(encoding: host.services.contacts.list(
+            tenantID: host.tenantID, label: request["label"]?.stringValue, attributes: attributes, search: request["q"]?.stringValue,
+            page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 50), cursor: request["cursor"]?.stringValue)))
     }
 
     /// Removes a contact's personal data (GDPR erasure); an anonymised audit stub stays.
