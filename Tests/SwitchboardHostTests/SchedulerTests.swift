@@ -405,6 +405,7 @@ struct SchedulerTests {
     @Test("the application runs the scheduler: a scheduled plugin job is done without anyone driving it")
     func applicationRunsTheScheduler() async throws {
         let host = try TestEnvironment.host(manifests: ["alpha": manifest(slug: "alpha", domain: "alpha.localhost")]) {
+            $0.scheduler.enabled = true
             $0.scheduler.pollInterval = .milliseconds(20)
         }
         let id = try Self.schedule(host, "count", at: Clock.nowMillis(), plugin: "hello-c")

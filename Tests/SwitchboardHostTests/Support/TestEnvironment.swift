@@ -52,6 +52,9 @@ enum TestEnvironment {
         configuration.pluginsDirectory = pluginsDirectory
         configuration.adminToken = adminToken
         configuration.port = 0
+        // Tests drive the scheduler themselves (`SchedulerService.runDue`), so a background one never races them;
+        // a test of the running application turns it back on.
+        configuration.scheduler.enabled = false
         configure(&configuration)
         return try SwitchboardHost.start(configuration, logger: logger)
     }
