@@ -65,7 +65,7 @@ struct LeadQualifierComplianceTests {
             let export = try await api.post("/privacy/export", ["contact_id": .string(contactID)])
             #expect(export.status == .ok)
             #expect(export.json["contact"]?["phone"] == "+16505551234")
-            let messages = export.json["conversations"]?.arrayValue?.first?["messages"]?["data"]?.arrayValue ?? []
+            let messages = export.json["conversations"]?.arrayValue?.first?["messages"]?.arrayValue ?? []
             #expect(messages.contains { $0["content"] == "ja" })
             #expect(export.json["qualification_answers"] != nil && (export.json["tasks_scheduled"]?.arrayValue?.isEmpty == false))
             #expect(try lq.host.services.audit.entries(tenantID: "lq", action: "data_exported").first?.subject == contactID)
@@ -103,7 +103,7 @@ struct LeadQualifierComplianceTests {
             #expect(crm.count == 1 && crm.first?.status == "done" && crm.first?.attempts == 3, "timeout, 503, then delivered")
             let post = try #require(lq.server.requests.last { $0.path == "/crm" })
             let signature = "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array("crm-secret".utf8), data: Array(post.body.utf8)))
-            #expect(post.headers["X-Signature"] == signature)
+            #expect(post.headers["x-signature"] == signature)
             #expect(lq.crmPosts.last?["type"] == "lead_upsert")
 
             lq.behaviour.value.crmFailures = 100

@@ -126,6 +126,7 @@ struct LeadQualifierFlowTests {
             _ = try await lq.optIn(client)
             await lq.settle(advancing: .seconds(6 * 60))
             try await lq.inbound(client, "ja")
+            try await lq.inbound(client, "jo klar")
             await lq.settle(advancing: .seconds(40 * 60))
             #expect(lq.whatsAppSends.last == "template:lead_nudge_v1")
             await lq.settle(advancing: .seconds(25 * 3600))

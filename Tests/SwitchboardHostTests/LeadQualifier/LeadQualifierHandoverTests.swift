@@ -117,7 +117,7 @@ struct LeadQualifierHandoverTests {
             #expect(lq.whatsAppSends.last?.contains("[faq.md]") == true)
             #expect(try lq.conversation(contactID)?.attributes["lq_last_answer"]?["via"] == "llm")
             let call = try #require(lq.server.requests.last { $0.path == "/v1/chat/completions" })
-            #expect(call.headers["Authorization"] == "Bearer sk-test")
+            #expect(call.headers["authorization"] == "Bearer sk-test")
             let prompt = try JSON.parse(call.body)
             #expect(prompt["messages"]?.arrayValue?.first?["content"]?.stringValue?.contains("Nutze nur Fakten aus den freigegebenen Quellen") == true)
 

@@ -71,7 +71,7 @@ final class LeadQualifierHarness: @unchecked Sendable {
         let extra = """
             messaging:
               allowed_hours: \(messaging)
-            egress: ["127.0.0.1"]
+            egress: ["127.0.0.1:\(server.port)"]
             plugins:
               - id: leadqualifier
                 config:
