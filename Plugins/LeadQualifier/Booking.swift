@@ -53,13 +53,16 @@ extension LeadQualifierPlugin {
         return String(format: "%@, %02d.%02d. um %@ Uhr", weekday, parts.day ?? 0, parts.month ?? 0, time)
     }
 
-    func offerSlots(_ turn: Turn) throws {
+    /// Offers two slots, after `intro` in the same message (two sends could arrive out of order).
+    func offerSlots(_ turn: Turn, intro: String? = nil) throws {
+        let prefix = intro.map { $0 + "\n\n" } ?? ""
         let slots = try freeSlots()
         guard slots.count == 2 else {
-            try say(Texts.render(config.texts, "no_slots"), to: turn.contactID, channel: turn.channel)
+            try say(prefix + Texts.render(config.texts, "no_slots"), to: turn.contactID, channel: turn.channel)
             return try updateConversation(turn.conversationID, attributes: ["lq_state": "qualified"])
         }
-        try say(Texts.render(config.texts, "offer_slots", ["slot1": format(slots[0]), "slot2": format(slots[1])]), to: turn.contactID, channel: turn.channel)
+        let offer = Texts.render(config.texts, "offer_slots", ["slot1": format(slots[0]), "slot2": format(slots[1])])
+        try say(prefix + offer, to: turn.contactID, channel: turn.channel)
         try updateConversation(turn.conversationID, attributes: ["lq_state": "booking", "lq_misses": 0, "lq_slots": .array(slots.map { .number(Double($0)) })])
         try scheduleFollowUps(contactID: turn.contactID, conversationID: turn.conversationID, firstName: turn.firstName)
     }

@@ -37,10 +37,15 @@ extension LeadQualifierPlugin {
             contactID: contactID, conversationID: conversationID, channel: message["channel"]?.stringValue ?? config.channel,
             text: message["content"]?.stringValue ?? "", attributes: conversation["attributes"]?.objectValue ?? [:],
             firstName: contact?["attributes"]?["first_name"]?.stringValue ?? contact?["name"]?.stringValue?.split(separator: " ").first.map(String.init) ?? "")
-        if Self.isOptOut(turn.text) { return try optOut(turn) }
-        if let trigger = try handoverTrigger(turn) { return try handover(turn, reason: trigger.reason, details: trigger.details) }
-        try advance(turn)
-        let respondedAt = nowMillis
+        if Self.isOptOut(turn.text) {
+            try optOut(turn)
+        } else if let trigger = try handoverTrigger(turn) {
+            try handover(turn, reason: trigger.reason, details: trigger.details)
+        } else {
+            try advance(turn)
+        }
+        // The reply goes out after the configured delay: that is when the lead gets it.
+        let respondedAt = nowMillis + Int64(config.replyDelaySeconds) * 1000
         try updateLead(contactID) { $0.firstResponseAt = $0.firstResponseAt ?? respondedAt }
     }
 
@@ -77,8 +82,7 @@ extension LeadQualifierPlugin {
             try sendToCRM("lead_upsert", ["contact_id": .string(turn.contactID), "status": .string(qualified ? "qualified" : "disqualified"),
                                          "monthly_leads_bucket": .string(AnswerParser.bucket(leads))])
             guard qualified else { return try finish(turn, text: "disqualify_low_volume", state: "disqualified") }
-            try say(Texts.render(config.texts, "qualified"), to: turn.contactID, channel: turn.channel)
-            try offerSlots(turn)
+            try offerSlots(turn, intro: Texts.render(config.texts, "qualified"))
         case "booking":
             let slots = turn.attributes["lq_slots"]?.arrayValue?.compactMap(\.doubleValue).map { Int64($0) } ?? []
             guard let choice = AnswerParser.slotChoice(turn.text, count: slots.count) else { return try unclear(turn, clarify: "slot_clarify") }
