@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "MrDJCRM", type: .dynamic, targets: ["MrDJCRM"]),
         .library(name: "ChargeCarsComms", type: .dynamic, targets: ["ChargeCarsComms"]),
         .library(name: "HelloC", type: .dynamic, targets: ["HelloC"]),
+        .library(name: "EchoSwift", type: .dynamic, targets: ["EchoSwift"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -70,6 +71,7 @@ let package = Package(
         .target(name: "MrDJCRM", dependencies: ["PluginAPI"], path: "Plugins/MrDJCRM"),
         .target(name: "ChargeCarsComms", dependencies: ["PluginAPI"], path: "Plugins/ChargeCarsComms"),
         .target(name: "HelloC", dependencies: ["CPluginABI"], path: "Plugins/Examples/HelloC"),
+        .target(name: "EchoSwift", dependencies: ["PluginAPI"], path: "Plugins/Examples/EchoSwift"),
 
         // MARK: Bench (make bench)
         .executableTarget(name: "TutorBotBench", dependencies: ["TutorBot"], path: "Benchmarks/TutorBotBench"),

@@ -34,10 +34,10 @@ struct ManifestTests {
               primary_color: blue
               email_sender: nobody
             plugins:
-              - id: leadqualifier
+              - id: echo-swift
                 config:
                   mollie_api_key: live_abc
-              - id: leadqualifier
+              - id: echo-swift
             secrets:
               smtp_password: hunter2
             colour: red

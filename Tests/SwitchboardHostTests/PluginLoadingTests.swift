@@ -10,7 +10,7 @@ struct PluginLoadingTests {
     @Test("all four Swift plugins and the C plugin load with their descriptors")
     func allPluginsLoad() throws {
         let catalog = PluginCatalog(directory: TestEnvironment.pluginsDirectory, logger: TestEnvironment.logger)
-        for id in ["tutorbot", "leadqualifier", "mrdj-crm", "chargecars-comms", "hello-c"] {
+        for id in ["tutorbot", "leadqualifier", "mrdj-crm", "chargecars-comms", "hello-c", "echo-swift"] {
             let plugin = try #require(catalog.resolve(id: id), "plugin \(id) did not load from \(catalog.directory)")
             #expect(plugin.abiMajor == Int(SB_ABI_MAJOR))
             #expect(!plugin.version.isEmpty)

@@ -30,11 +30,11 @@ struct TenantIsolationTests {
     @Test("the same key written by two tenants' Swift plugin instances stays separate")
     func swiftPluginStoreIsTenantScoped() throws {
         let host = try TestEnvironment.host(manifests: [
-            "a": manifest(slug: "tenant-a", domain: "a.localhost", plugins: ["leadqualifier"]),
-            "b": manifest(slug: "tenant-b", domain: "b.localhost", plugins: ["leadqualifier"]),
+            "a": manifest(slug: "tenant-a", domain: "a.localhost", plugins: ["echo-swift"]),
+            "b": manifest(slug: "tenant-b", domain: "b.localhost", plugins: ["echo-swift"]),
         ])
-        let a = try #require(host.registry.tenant(slug: "tenant-a")?.instance(of: "leadqualifier"))
-        let b = try #require(host.registry.tenant(slug: "tenant-b")?.instance(of: "leadqualifier"))
+        let a = try #require(host.registry.tenant(slug: "tenant-a")?.instance(of: "echo-swift"))
+        let b = try #require(host.registry.tenant(slug: "tenant-b")?.instance(of: "echo-swift"))
         let eventA: JSON = .object(["type": "greeting", "id": "1", "data": .object(["who": "alice"])])
         let eventB: JSON = .object(["type": "greeting", "id": "2", "data": .object(["who": "bob"])])
         let reply = a.handleEvent(eventA)
@@ -42,7 +42,7 @@ struct TenantIsolationTests {
         #expect(reply.json["echo"]?["data"]?["who"] == "alice")
         #expect(b.handleEvent(eventB).ok)
         let stored = { (tenant: String) in
-            try host.services.records.get(.init(tenantID: tenant, pluginID: "leadqualifier"), collection: "last_event", key: "greeting")
+            try host.services.records.get(.init(tenantID: tenant, pluginID: "echo-swift"), collection: "last_event", key: "greeting")
                 .map { try JSON.parse($0)["data"]?["who"] }
         }
         #expect(try stored("tenant-a") == .string("alice"))

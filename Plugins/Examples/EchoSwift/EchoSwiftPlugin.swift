@@ -1,0 +1,22 @@
+import PluginAPI
+
+/// EchoSwift: the smallest Swift plugin, the twin of HelloC. It echoes every event back and
+/// remembers the last one of each type in the tenant-scoped record store (collection
+/// `last_event`), so tests can check that two tenants' instances never share records.
+final class EchoSwiftPlugin: Plugin {
+    static let info = PluginInfo(id: "echo-swift", version: "1.0.0", capabilities: [.flows])
+
+    private let host: Host
+
+    init(context: PluginContext) throws {
+        self.host = context.host
+    }
+
+    func handleEvent(_ event: Event) throws -> JSON? {
+        try host.put("last_event", event.type, event)
+        return ["echo": try JSON(encoding: event)]
+    }
+}
+
+@_cdecl("switchboard_plugin_entry_v1")
+public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(EchoSwiftPlugin.self, hostMajor: major) }
