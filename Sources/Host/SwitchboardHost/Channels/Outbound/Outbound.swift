@@ -131,7 +131,7 @@ public struct Outbound: Sendable {
                 VALUES ($1, $2, $3, $4, 'outbound', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
                 """,
                 [.text(tenantID), .text(messageID), .text(conversation.id), .text(contact.id), .text(channel), .text(request.type),
-                 .text(request.text ?? template?.body), .text(template?.name), .text(try JSON.object(stored).serialized()),
+                 .text(request.text ?? template?.render((request.variables ?? [:]).mapValues(ConditionEvaluator.text))), .text(template?.name), .text(try JSON.object(stored).serialized()),
                  .text(status), .text(reason), .text(detail), .text(actor), sendAt.map(SQLValue.integer) ?? .null,
                  .text(request.category ?? template?.category), .text(ChannelRouter.address(of: contact, on: channel)), .integer(now)])
             if status != "blocked" {
