@@ -341,3 +341,48 @@ struct ChannelTests {
         func next() -> Int { lock.withLock { value += 1; return value } }
     }
 }
+
+@Suite("Provider send formats")
+struct ProviderSendFormatTests {
+    @Test("Twilio: a form-encoded Messages API call with basic auth, WhatsApp numbers prefixed")
+    func twilioSend() async throws {
+        let twilio = try await FakeProviderServer.start { router in
+            router.post("/2010-04-01/Accounts/AC00000000000000000000000000000001/Messages.json") { _, _ -> Response in
+                Response(status: .created, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"sid":"SM123","status":"queued"}"#)))
+            }
+        }
+        defer { Task { await twilio.stop() } }
+        let (yaml, _) = ChannelTests.tenant(graph: "http://127.0.0.1:9", twilio: twilio.baseURL)
+        let config = try #require(try ManifestParser.parse(yaml).0.channels["twilio"])
+        let envelope = OutboundEnvelope(
+            messageID: "m1", to: "+4915112345678", type: "session_text", text: "Hallo & tschüss", template: nil, variables: [:],
+            interactive: nil, threadKey: nil, language: "de")
+        let id = try await offloaded { try TwilioSender(medium: "whatsapp").deliver(envelope, config: config, http: HTTPClient()) }
+        #expect(id == "SM123")
+        let request = try #require(twilio.requests.last)
+        #expect(request.headers["authorization"] == "Basic " + Data("AC00000000000000000000000000000001:test_auth_token".utf8).base64EncodedString())
+        let form = Dictionary(FormEncoding.decode(request.body), uniquingKeysWith: { a, _ in a })
+        #expect(form["To"] == "whatsapp:+4915112345678" && form["From"] == "whatsapp:+14155238886" && form["Body"] == "Hallo & tschüss")
+    }
+
+    @Test("WhatsApp: template and interactive bodies in the Cloud API's format")
+    func whatsAppBodies() {
+        let template = MessageTemplate(
+            id: "t", name: "appointment_reminder_55m_v1", channel: "whatsapp", language: "de", category: "utility", subject: nil,
+            body: "Hallo {{name}}, um {{time}} geht's los: {{link}}", htmlBody: nil, variables: ["name", "time", "link"],
+            approvalStatus: "approved", businessEntity: nil, active: true, usageCount: 0, createdAt: 0, updatedAt: 0)
+        let body = WhatsAppSender.body(OutboundEnvelope(
+            messageID: "m", to: "+4915112345678", type: "template", text: nil, template: template,
+            variables: ["name": "Lena", "time": "14:00", "link": "https://meet.example/x"], interactive: nil, threadKey: nil, language: "de"))
+        #expect(body["to"] == "4915112345678" && body["type"] == "template")
+        #expect(body["template"]?["name"] == "appointment_reminder_55m_v1")
+        #expect(body["template"]?["language"]?["code"] == "de")
+        #expect(body["template"]?["components"]?.arrayValue?.first?["parameters"]?.arrayValue?.compactMap { $0["text"]?.stringValue }
+            == ["Lena", "14:00", "https://meet.example/x"])
+        let buttons: JSON = ["type": "button", "body": ["text": "Ads aktiv?"], "action": ["buttons": [["type": "reply", "reply": ["id": "yes", "title": "Ja"]]]]]
+        let interactive = WhatsAppSender.body(OutboundEnvelope(
+            messageID: "m", to: "+4915112345678", type: "interactive", text: nil, template: nil, variables: [:], interactive: buttons,
+            threadKey: nil, language: "de"))
+        #expect(interactive["type"] == "interactive" && interactive["interactive"] == buttons)
+    }
+}
