@@ -40,9 +40,12 @@ test: build
 	@echo "==> running tests"
 	SWITCHBOARD_TEST_PLUGINS_DIR=$(BIN_DIR) ./scripts/with-postgres.sh $(SWIFT) test --skip-build
 
-## bench: time suggest_slots over 21 days with 1,000 busy events (release build)
+## bench: the performance figures against their targets (release build; wrk from Debian for the load test)
 bench: setup
+	@command -v wrk >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq wrk; }
+	$(SWIFT) build -c release
 	$(SWIFT) run -c release -Xswiftc -enable-testing TutorBotBench
+	$(SWIFT) run -c release SwitchboardBench
 
 clean:
 	rm -rf .build data

@@ -75,6 +75,10 @@ let package = Package(
 
         // MARK: Bench (make bench)
         .executableTarget(name: "TutorBotBench", dependencies: ["TutorBot"], path: "Benchmarks/TutorBotBench"),
+        .executableTarget(
+            name: "SwitchboardBench",
+            dependencies: ["SwitchboardHost", "SwitchboardJSON", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SwitchboardBench"),
 
         // MARK: Tests
         .testTarget(

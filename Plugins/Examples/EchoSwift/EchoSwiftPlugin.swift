@@ -3,6 +3,7 @@ import PluginAPI
 /// EchoSwift: the smallest Swift plugin, the twin of HelloC. It echoes every event back and
 /// remembers the last one of each type in the tenant-scoped record store (collection
 /// `last_event`), so tests can check that two tenants' instances never share records.
+/// `bench.ping` events are only echoed: the ABI benchmark times the call, not the store.
 final class EchoSwiftPlugin: Plugin {
     static let info = PluginInfo(id: "echo-swift", version: "1.0.0", capabilities: [.flows])
 
@@ -13,7 +14,7 @@ final class EchoSwiftPlugin: Plugin {
     }
 
     func handleEvent(_ event: Event) throws -> JSON? {
-        try host.put("last_event", event.type, event)
+        if event.type != "bench.ping" { try host.put("last_event", event.type, event) }
         return ["echo": try JSON(encoding: event)]
     }
 }

@@ -28,7 +28,7 @@ public final class PluginInstance: @unchecked Sendable {
     }
 
     /// Creates the instance for `tenant`, passing it the tenant's summary and this plugin's config.
-    init(
+    public init(
         plugin: LoadedPlugin, tenant: TenantManifest, config: JSON, services: HostServices,
         runningTenant: @escaping @Sendable () -> Tenant? = { nil }
     ) throws(PluginInstanceError) {

@@ -5,7 +5,7 @@ import Yams
 public struct ManifestValidator {
     public let catalog: PluginCatalog
     /// Domains already served, mapped to the tenant that owns them.
-    public let takenDomains: [String: String]
+    public var takenDomains: [String: String]
 
     public init(catalog: PluginCatalog, takenDomains: [String: String]) {
         self.catalog = catalog

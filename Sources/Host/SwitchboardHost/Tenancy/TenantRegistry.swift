@@ -72,11 +72,15 @@ public final class TenantRegistry: @unchecked Sendable {
         var report: [String: String] = [:]
         if let directory {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            // One validator for the whole directory, told of each stored manifest's domains as it goes.
+            var validator = try self.validator()
             for file in files.sorted() where file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
                 let path = (directory as NSString).appendingPathComponent(file)
                 do {
                     let yaml = try String(contentsOfFile: path, encoding: .utf8)
-                    try store(try validator().validate(yaml: yaml), actor: "system:tenants-dir", keepStatus: true)
+                    let manifest = try validator.validate(yaml: yaml)
+                    try store(manifest, actor: "system:tenants-dir", keepStatus: true)
+                    for domain in manifest.domains { validator.takenDomains[domain] = manifest.slug }
                 } catch {
                     report[path] = "\(error)"
                     logger.error("tenant manifest refused", metadata: ["file": "\(path)", "error": "\(error)"])
