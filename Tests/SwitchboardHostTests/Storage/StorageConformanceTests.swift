@@ -152,4 +152,26 @@ struct StorageConformanceTests {
             await #expect(throws: Boom.self) { try await database.perform { () throws -> Int in throw Boom() } }
         }
     }
+
+    @Test("concurrent attribute merges on one contact lose no update", arguments: StorageDriver.allCases)
+    func noLostAttributeUpdates(driver: StorageDriver) async throws {
+        try await driver.withDatabase { database in
+            let contacts = ContactStore(database: database)
+            let contact = try contacts.create(tenantID: "t", name: "Busy", phone: nil, email: nil)
+            await withTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        for round in 0..<10 {
+                            _ = try? await database.perform {
+                                try contacts.update(tenantID: "t", id: contact.id, attributes: ["w\(writer)": .number(Double(round))])
+                            }
+                        }
+                    }
+                }
+            }
+            let merged = try #require(try contacts.find(tenantID: "t", .id(contact.id)))
+            #expect(Set(merged.attributes.keys) == Set((0..<8).map { "w\($0)" }))
+            #expect(merged.attributes.values.allSatisfy { $0 == .number(9) })
+        }
+    }
 }

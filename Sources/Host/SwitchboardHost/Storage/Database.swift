@@ -54,6 +54,15 @@ public enum SQLDialect: Sendable {
     case sqlite
     case postgres
 
+    /// A clause that locks the selected rows until the transaction ends, so a read-merge-write
+    /// cannot lose a concurrent update. SQLite has one writer at a time and needs none.
+    public var forUpdate: String {
+        switch self {
+        case .sqlite: ""
+        case .postgres: " FOR UPDATE"
+        }
+    }
+
     /// An expression that extracts a top-level JSON member of a text column as text, the same
     /// on both: strings as they are, numbers as written, booleans as `1` and `0`.
     public func jsonText(_ column: String, field parameter: Int) -> String {

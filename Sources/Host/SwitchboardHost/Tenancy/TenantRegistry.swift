@@ -19,6 +19,10 @@ public final class TenantRegistry: @unchecked Sendable {
     private var byDomain: [String: Tenant] = [:]
     /// Why a stored tenant is not running, by slug.
     private var problems: [String: String] = [:]
+    /// The `updated_at` of the stored manifest that last failed to start, by slug: not retried until it changes.
+    private var failedAt: [String: Int64] = [:]
+    /// How far back each sync looks before the newest change it has seen.
+    static let syncOverlapMillis: Int64 = 10_000
     /// The newest `updated_at` this host has applied.
     private var syncedThrough: Int64 = -1
 
@@ -122,19 +126,25 @@ public final class TenantRegistry: @unchecked Sendable {
     /// Applies tenants stored or changed since the last sync (by this host, another host or the CLI).
     public func sync() throws {
         let since = lock.withLock { syncedThrough }
-        let rows = try storedTenants(updatedAfter: since)
+        // Look a little further back than the newest change seen: another host's transaction can commit
+        // after one with a later timestamp. Rows this host already runs unchanged are skipped below.
+        let rows = try storedTenants(updatedAfter: since - Self.syncOverlapMillis)
         for row in rows {
             if row.status != "active" {
                 deactivate(slug: row.slug)
                 continue
             }
             if let running = tenant(slug: row.slug), running.manifest.source == row.manifest { continue }
+            if lock.withLock({ failedAt[row.slug] }) == row.updatedAt { continue }
             do {
                 let manifest = try ManifestParser.parse(row.manifest).0
                 activate(try start(manifest))
                 lock.withLock { _ = problems.removeValue(forKey: row.slug) }
             } catch {
-                lock.withLock { problems[row.slug] = "\(error)" }
+                lock.withLock {
+                    problems[row.slug] = "\(error)"
+                    failedAt[row.slug] = row.updatedAt
+                }
                 logger.error("tenant not started", metadata: ["tenant": "\(row.slug)", "error": "\(error)"])
             }
         }
