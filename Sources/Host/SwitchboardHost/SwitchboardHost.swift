@@ -48,6 +48,7 @@ public struct SwitchboardHost: Sendable {
         JobRoutes().register(api)
         MessageRoutes().register(api)
         CalendarRoutes().register(api)
+        ConsoleRoutes().register(on: router)
         let webhooks = WebhookSupport(registry: registry)
         SandboxWebhook(support: webhooks).register(on: router)
         WhatsAppWebhook(support: webhooks).register(on: router)

@@ -8,6 +8,8 @@ public struct AppRequestContext: RequestContext {
     public var tenant: Tenant?
     /// Set by `AuthMiddleware` from a valid bearer token of this tenant.
     public var identity: Identity?
+    /// Set by `ConsoleSessionMiddleware` from this tenant's console session cookie.
+    public var consoleSession: ConsoleSessions.Session?
     /// The TCP peer; `X-Forwarded-Host` is honoured only when it is a trusted proxy.
     public let remoteAddress: SocketAddress?
 
@@ -15,6 +17,7 @@ public struct AppRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.tenant = nil
         self.identity = nil
+        self.consoleSession = nil
         self.remoteAddress = source.channel.remoteAddress
     }
 

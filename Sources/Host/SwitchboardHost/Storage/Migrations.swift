@@ -320,6 +320,19 @@ public enum Migrations {
             """,
             "CREATE INDEX calendar_events_time ON calendar_events (tenant_id, starts_at)",
         ]),
+        Migration(version: 7, name: "console-sessions", statements: [
+            """
+            CREATE TABLE console_sessions (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                csrf_token TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet recorded in `schema_migrations`, each in its own

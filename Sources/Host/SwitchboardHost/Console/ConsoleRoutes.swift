@@ -1,0 +1,240 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import SwitchboardJSON
+
+/// The tenant's web console under `/console`, branded from the manifest: sign-in with the host's users,
+/// an HttpOnly session cookie (SameSite=Lax; Secure behind TLS), a CSRF token on every form, the inbox
+/// and a conversation view with replies and bot handover. A session is bound to its tenant's domain.
+struct ConsoleRoutes {
+    static let sessionCookie = "sb_session"
+    static let loginCSRFCookie = "sb_csrf"
+
+    static let filters: [(key: String, label: String)] = [
+        ("all", "All"), ("email", "Email"), ("whatsapp", "WhatsApp"), ("tasks", "Tasks"), ("overdue", "Overdue"), ("mine", "Mine"),
+    ]
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/console/login") { request, context -> Response in
+            let tenant = try context.requireTenant()
+            let csrf = Crypto.hex(try Crypto.randomBytes(16))
+            var response = page(tenant, "login", title: "Sign in", values: ["csrf": csrf], user: nil, csrf: nil)
+            response.setCookie(Self.cookie(Self.loginCSRFCookie, csrf, request))
+            return response
+        }
+
+        router.post("/console/login") { request, context -> Response in
+            let tenant = try context.requireTenant()
+            let form = try await Self.form(request, context)
+            guard let expected = request.cookies[Self.loginCSRFCookie]?.value, let given = form["csrf"],
+                Crypto.constantTimeEqual(Array(expected.utf8), Array(given.utf8))
+            else { throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or stale; reload the sign-in page.") }
+            let email = form["email"] ?? "", password = form["password"] ?? ""
+            let credentials = tenant.credentials, roles = tenant.roles
+            guard let identity = try await tenant.database.perform({ try credentials.verifyUser(tenantID: tenant.slug, email: email, password: password, roles: roles) }) else {
+                var response = page(tenant, "login", title: "Sign in", values: ["csrf": given, "email": email, "error": "Email or password is wrong."], user: nil, csrf: nil)
+                response.status = .unauthorized
+                return response
+            }
+            let sessions = ConsoleSessions(database: tenant.database)
+            let token = try await tenant.database.perform { try sessions.create(tenantID: tenant.slug, userID: identity.id) }
+            try? tenant.services.audit.record(tenantID: tenant.slug, actor: identity.actor, action: "console_sign_in")
+            var response = Self.redirect("/console")
+            response.setCookie(Self.cookie(Self.sessionCookie, token, request))
+            return response
+        }
+
+        let console = router.group("/console").add(middleware: ConsoleSessionMiddleware())
+
+        console.post("/logout") { request, context -> Response in
+            let (tenant, session) = try Self.signedIn(context, form: try await Self.form(request, context))
+            try await tenant.database.perform { try ConsoleSessions(database: tenant.database).delete(tenantID: tenant.slug, tokenHash: session.tokenHash) }
+            var response = Self.redirect("/console/login")
+            response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .lax))
+            return response
+        }
+
+        console.get("") { request, context -> Response in
+            let (tenant, session) = try Self.signedIn(context)
+            let filter = request.uri.queryParameters.get("filter").map { String($0) } ?? "all"
+            let identity = session.identity
+            let rows = try await context.perform { tenant in try Self.inboxRows(tenant, filter: filter, identity: identity) }
+            let filters: [[String: Any]] = Self.filters.map { ["key": $0.key, "label": $0.label, "active": $0.key == filter] }
+            return page(tenant, "inbox", title: "Inbox", values: ["filters": filters, "rows": rows], user: session.identity.name, csrf: session.csrfToken)
+        }
+
+        console.get("/conversations/{id}") { request, context -> Response in
+            let (tenant, session) = try Self.signedIn(context)
+            let id = try context.parameter("id")
+            let view = try await context.perform { tenant -> ConversationView? in
+                guard let conversation = try tenant.services.conversations.find(tenantID: tenant.slug, id: id) else { return nil }
+                let contact = try tenant.services.contacts.find(tenantID: tenant.slug, .id(conversation.contactID))
+                let messages = try tenant.services.conversations.messages(tenantID: tenant.slug, conversationID: id, page: PageRequest(limit: 200))
+                let templates = try tenant.services.templates.list(tenantID: tenant.slug, filter: ["channel": conversation.channel], page: PageRequest(limit: 200))
+                return ConversationView(
+                    id: id, contact: contact?.name ?? contact?.phone ?? contact?.email ?? "?", channel: conversation.channel,
+                    status: conversation.status, owner: conversation.owner, botOwned: conversation.owner == "bot",
+                    messages: messages.data.map { .init(direction: $0.direction, content: $0.content ?? "", status: $0.status, time: Self.time($0.createdAt, tenant)) },
+                    templates: templates.data.map { .init(name: $0.name, language: $0.language) }, hasTemplates: !templates.data.isEmpty)
+            }
+            guard let view else { throw Problem.notFound("Conversation \(id)") }
+            return page(tenant, "conversation", title: "Conversation", values: ["view": view], user: session.identity.name, csrf: session.csrfToken)
+        }
+
+        console.post("/conversations/{id}/reply") { request, context -> Response in
+            let form = try await Self.form(request, context)
+            let (tenant, session) = try Self.signedIn(context, form: form)
+            guard session.identity.can("messages:send") else { throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot send messages.") }
+            let id = try context.parameter("id")
+            let text = form["text"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "", template = form["template"] ?? ""
+            try await context.perform { tenant in
+                guard let conversation = try tenant.services.conversations.find(tenantID: tenant.slug, id: id) else { throw Problem.notFound("Conversation \(id)") }
+                let request = Outbound.Request(
+                    contactID: conversation.contactID, channel: conversation.channel, type: template.isEmpty ? "session_text" : "template",
+                    text: template.isEmpty ? text : nil, templateName: template.isEmpty ? nil : template)
+                _ = try Outbound(services: tenant.services).send(request, tenant: tenant, actor: session.identity.actor)
+            }
+            return Self.redirect("/console/conversations/\(id)")
+        }
+
+        console.post("/conversations/{id}/owner") { request, context -> Response in
+            let form = try await Self.form(request, context)
+            let (tenant, session) = try Self.signedIn(context, form: form)
+            guard session.identity.can("conversations:write") else { throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot take over conversations.") }
+            let id = try context.parameter("id")
+            let owner = form["owner"] == "bot" ? "bot" : "human"
+            try await context.perform { tenant in
+                try tenant.database.transaction {
+                    try $0.execute(
+                        "UPDATE conversations SET owner = $3, assignee = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
+                        [.text(tenant.slug), .text(id), .text(owner), .text(owner == "human" ? session.identity.name : nil), .integer(Clock.nowMillis())])
+                }
+                try tenant.services.audit.record(tenantID: tenant.slug, actor: session.identity.actor, action: owner == "human" ? "handover" : "handover_released", subject: id)
+            }
+            return Self.redirect("/console/conversations/\(id)")
+        }
+    }
+
+    // MARK: Views
+
+    struct InboxRow: Sendable {
+        let id, contact, channel, status, owner, last, priority: String
+    }
+
+    struct ConversationView: Sendable {
+        struct MessageRow: Sendable { let direction, content, status, time: String }
+        struct TemplateRow: Sendable { let name, language: String }
+        let id, contact, channel, status, owner: String
+        let botOwned: Bool
+        let messages: [MessageRow]
+        let templates: [TemplateRow]
+        let hasTemplates: Bool
+    }
+
+    // MARK: Helpers
+
+    /// The tenant and the signed-in user; a missing session redirects to the sign-in page, a bad CSRF token is a 403.
+    /// Pass the posted `form` of a state-changing request: its CSRF token must match the session's.
+    static func signedIn(_ context: AppRequestContext, form: [String: String]? = nil) throws -> (Tenant, ConsoleSessions.Session) {
+        let tenant = try context.requireTenant()
+        guard let session = context.consoleSession else { throw ConsoleRedirect(location: "/console/login") }
+        if let form {
+            guard let given = form["csrf"], Crypto.constantTimeEqual(Array(given.utf8), Array(session.csrfToken.utf8)) else {
+                throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or wrong.")
+            }
+        }
+        return (tenant, session)
+    }
+
+    static func form(_ request: Request, _ context: AppRequestContext) async throws -> [String: String] {
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        return Dictionary(FormEncoding.decode(String(buffer: body)), uniquingKeysWith: { first, _ in first })
+    }
+
+    static func inboxRows(_ tenant: Tenant, filter: String, identity: Identity) throws -> [InboxRow] {
+        var query: [String: String] = [:]
+        switch filter {
+        case "email": query["channel"] = "email"
+        case "whatsapp": query["channel"] = "whatsapp"
+        case "mine": query["assignee"] = identity.name
+        default: break
+        }
+        if filter == "tasks" || filter == "overdue" {
+            let tasks = try tenant.services.tasks.list(tenantID: tenant.slug, filter: filter == "overdue" ? ["overdue": "true"] : ["status": "open"], page: PageRequest(limit: 100))
+            return tasks.data.map {
+                InboxRow(id: $0.conversationID ?? "", contact: $0.title, channel: "task", status: $0.status, owner: $0.assignee ?? "",
+                         last: $0.dueAt.map { time($0, tenant) } ?? "", priority: $0.priority)
+            }
+        }
+        let conversations = try tenant.services.conversations.list(tenantID: tenant.slug, filter: query, page: PageRequest(limit: 100))
+        return try conversations.data.map { conversation in
+            let contact = try tenant.services.contacts.find(tenantID: tenant.slug, .id(conversation.contactID))
+            return InboxRow(
+                id: conversation.id, contact: contact?.name ?? contact?.phone ?? contact?.email ?? "?", channel: conversation.channel,
+                status: conversation.status, owner: conversation.owner, last: conversation.lastMessageAt.map { time($0, tenant) } ?? "",
+                priority: conversation.attributes["priority"]?.stringValue ?? "normal")
+        }
+    }
+
+    static func time(_ millis: Int64, _ tenant: Tenant) -> String {
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: tenant.manifest.timezone)
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+
+    static func cookie(_ name: String, _ value: String, _ request: Request) -> Cookie {
+        let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" || request.uri.scheme == .https
+        return Cookie(name: name, value: value, path: "/console", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+}
+
+/// Renders a console page inside the branded layout.
+func page(_ tenant: Tenant, _ template: String, title: String, values: [String: Any], user: String?, csrf: String?) -> Response {
+    let branding = tenant.manifest.branding
+    let brand: [String: Any] = [
+        "name": branding.name, "logo_url": branding.logoURL ?? "", "primary_color": branding.primaryColor, "accent_color": branding.accentColor,
+    ]
+    var context = values
+    context["brand"] = brand
+    if let csrf { context["csrf"] = csrf }
+    let content = ConsoleTemplates.library.render(context, withTemplate: template) ?? ""
+    var layout: [String: Any] = ["brand": brand, "title": title, "locale": String(tenant.manifest.locale.prefix(2)), "content": content]
+    if let user { layout["user"] = user }
+    if let csrf { layout["csrf"] = csrf }
+    let html = ConsoleTemplates.library.render(layout, withTemplate: "layout") ?? ""
+    var headers = HTTPFields()
+    headers[.contentType] = "text/html; charset=utf-8"
+    headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'none'"
+    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+}
+
+/// Sends an unsigned browser to the sign-in page instead of answering with a problem.
+struct ConsoleRedirect: Error, HTTPResponseError {
+    let location: String
+    var status: HTTPResponse.Status { .seeOther }
+    func response(from request: Request, context: some RequestContext) throws -> Response { ConsoleRoutes.redirect(location) }
+}
+
+/// Resolves the session cookie of this tenant into the request's console session.
+struct ConsoleSessionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let tenant = context.tenant, let token = request.cookies[ConsoleRoutes.sessionCookie]?.value, !token.isEmpty else {
+            return try await next(request, context)
+        }
+        let roles = tenant.roles
+        let session = try await tenant.database.perform { try ConsoleSessions(database: tenant.database).find(tenantID: tenant.slug, token: token, roles: roles) }
+        var context = context
+        context.consoleSession = session
+        if let session { context.identity = session.identity }
+        return try await next(request, context)
+    }
+}
