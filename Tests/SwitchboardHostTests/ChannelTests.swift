@@ -19,7 +19,7 @@ struct ChannelTests {
         let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8).uppercased()
         for (key, value) in values {
             let variable = "SB_TEST_\(key.uppercased())_\(suffix)"
-            setenv(variable, value, 1)
+            SecretEnvironment.set(variable, value)
             references[key] = "env:\(variable)"
         }
         return references

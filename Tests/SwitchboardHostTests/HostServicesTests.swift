@@ -88,7 +88,7 @@ struct HostServicesTests {
         #expect(try Self.call(host, "tenant-b", "files.read", ["path": "knowledge/faq.md"]).0 == SB_NOT_FOUND)
         #expect(try Self.call(host, "tenant-b", "files.read", ["path": "../tenant-a/knowledge/faq.md"]).0 == SB_DENIED)
 
-        setenv("SB_TEST_PLUGIN_SECRET", "s3cr3t", 1)
+        SecretEnvironment.set("SB_TEST_PLUGIN_SECRET", "s3cr3t")
         let resolved = PluginInstance.resolvingSecrets(["api_key": "env:SB_TEST_PLUGIN_SECRET", "nested": ["x": "env:SB_TEST_UNSET_VARIABLE"], "plain": "env: not a ref"], logger: TestEnvironment.logger)
         #expect(resolved["api_key"] == "s3cr3t" && resolved["nested"]?["x"] == .null && resolved["plain"] == "env: not a ref")
     }
@@ -140,7 +140,7 @@ struct HostServicesTests {
         #expect(try box.seal("x", tenantID: "t") != box.seal("x", tenantID: "t"), "a fresh nonce every time")
 
         let host = try TestEnvironment.host(manifests: ["a": manifest(slug: "tenant-a", domain: "a.localhost")])
-        setenv("SWITCHBOARD_MASTER_KEY", Data(key).base64EncodedString(), 1)
+        SecretEnvironment.set("SWITCHBOARD_MASTER_KEY", Data(key).base64EncodedString())
         let (_, sealedByHost) = try Self.call(host, "tenant-a", "secrets.seal", ["plaintext": "api-key-123"])
         let value = try #require(sealedByHost["sealed"]?.stringValue)
         #expect(try Self.call(host, "tenant-a", "secrets.open", ["sealed": .string(value)]).1["plaintext"] == "api-key-123")

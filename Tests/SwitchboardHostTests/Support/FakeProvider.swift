@@ -7,6 +7,8 @@ import ServiceLifecycle
 import Synchronization
 import SwitchboardJSON
 
+@testable import SwitchboardHost
+
 /// One request a fake provider received.
 struct RecordedRequest: Sendable {
     let method: String
@@ -105,7 +107,7 @@ func fakeJSON(_ value: JSON, status: HTTPResponse.Status = .ok) throws -> Respon
 /// Sets an environment variable with a name no other test uses, for an `env:` secret; returns the name.
 func uniqueSecret(_ value: String) -> String {
     let name = "SB_TEST_" + UUID().uuidString.replacingOccurrences(of: "-", with: "_")
-    setenv(name, value, 1)
+    SecretEnvironment.set(name, value)
     return name
 }
 

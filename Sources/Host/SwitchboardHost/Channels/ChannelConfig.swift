@@ -66,7 +66,7 @@ public struct ChannelConfig: Sendable {
     public subscript(_ key: String) -> String? { values[key] }
 
     /// A secret setting's value from the environment.
-    public func secret(_ key: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    public func secret(_ key: String, environment: [String: String] = SecretEnvironment.current) throws -> String {
         guard let reference = values[key] else { throw ChannelError.misconfigured("\(kind).\(key) is not set") }
         let variable = String(reference.dropFirst("env:".count))
         guard let value = environment[variable], !value.isEmpty else {

@@ -65,7 +65,7 @@ public final class PluginInstance: @unchecked Sendable {
 
     /// The config with every `env:VARIABLE` string replaced by the variable's value, so secrets reach the
     /// plugin without being written in the manifest. An unset variable becomes `null`, with a warning.
-    static func resolvingSecrets(_ config: JSON, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) -> JSON {
+    static func resolvingSecrets(_ config: JSON, logger: Logger, environment: [String: String] = SecretEnvironment.current) -> JSON {
         switch config {
         case .string(let text) where ManifestParser.isEnvReference(text):
             let variable = String(text.dropFirst("env:".count))

@@ -13,7 +13,7 @@ public struct SecretBox: Sendable {
     }
 
     /// The box of `SWITCHBOARD_MASTER_KEY`, or a failure saying how to set it.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SecretBox {
+    public static func fromEnvironment(_ environment: [String: String] = SecretEnvironment.current) throws -> SecretBox {
         guard let encoded = environment["SWITCHBOARD_MASTER_KEY"], let key = Data(base64Encoded: encoded), key.count == 32 else {
             throw Failure(description: "SWITCHBOARD_MASTER_KEY must hold 32 random bytes, base64-encoded (openssl rand -base64 32)")
         }
