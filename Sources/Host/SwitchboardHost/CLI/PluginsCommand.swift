@@ -3,7 +3,7 @@ import Foundation
 
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugins", abstract: "Inspect plugin libraries.", subcommands: [Inspect.self, List.self])
+        commandName: "plugins", abstract: "Inspect plugin libraries and call their routes.", subcommands: [Inspect.self, List.self, PluginCallCommand.self])
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
