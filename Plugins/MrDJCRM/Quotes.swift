@@ -45,7 +45,7 @@ extension MrDJCRMPlugin {
                 ]],
                 ["space": 12],
                 ["table": [
-                    "columns": ["Omschrijving", "Bedrag"], "rows": .array(rows), "widths": [380, 120], "align": ["left", "right"],
+                    "columns": ["Omschrijving", "Bedrag"], "rows": .array(rows), "widths": [0.75, 0.25], "align": ["left", "right"],
                     "footer": .array([
                         ["Subtotaal", .string(Money.euro(quote.netCents))],
                         [.string("Btw \(Money.percent(config.vatPercent))"), .string(Money.euro(quote.vatCents))],
