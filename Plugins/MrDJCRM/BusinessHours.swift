@@ -22,7 +22,7 @@ struct BusinessHours {
         if bounds.count == 2, bounds[0] < bounds[1] { (openMinute, closeMinute) = (bounds[0], bounds[1]) }
     }
 
-    /// The moment `minutes` of business time after `start`.
+    /// The moment `minutes` of business time after `start`; with 0, the first business moment at or after it.
     func adding(minutes: Int, to start: Date, in timezone: TimeZone) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timezone

@@ -35,7 +35,8 @@ struct Config {
     var publicBaseURL = "https://mr-dj.rentguy.nl"
     var redirectURL = "https://mr-dj.nl/bedankt"
     var firstResponseMinutes = 120
-    var quoteReactionMinutes = 24 * 60
+    /// Clock hours for a reaction to a sent quote; the deadline then moves to the next business moment.
+    var quoteReactionHours = 24
     var quoteFollowUpDays = 3
     var businessHours = BusinessHours()
 
@@ -72,7 +73,7 @@ struct Config {
         publicBaseURL = string(json["public_base_url"]) ?? publicBaseURL
         let sla = json["sla"]
         firstResponseMinutes = int(sla?["first_response_minutes"]) ?? firstResponseMinutes
-        quoteReactionMinutes = int(sla?["quote_reaction_minutes"]) ?? quoteReactionMinutes
+        quoteReactionHours = int(sla?["quote_reaction_hours"]) ?? quoteReactionHours
         quoteFollowUpDays = int(sla?["quote_follow_up_business_days"]) ?? quoteFollowUpDays
         if let hours = sla?["business_hours"] { businessHours = BusinessHours(hours) }
     }

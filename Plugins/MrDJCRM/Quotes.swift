@@ -4,8 +4,12 @@ import PluginAPI
 extension MrDJCRMPlugin {
     /// `POST /api/crm/quotes {deal_id, package?}`: prices the package (VAT from the config), renders the branded
     /// PDF, stores it, mails it to the customer, moves the deal to Offerte and starts the quote SLAs.
+    /// Quotes come after qualification: the deal must be in Kwalificatie (or Offerte, for a new quote).
     func createQuote(_ body: JSON) throws -> Quote {
         var deal = try deal(body["deal_id"]?.stringValue ?? "")
+        guard ["Kwalificatie", "Offerte"].contains(deal.stage) else {
+            throw PluginError.badArgument("a quote needs a qualified deal (Kwalificatie or Offerte); \(deal.id) is in \(deal.stage)")
+        }
         let name = body["package"]?.stringValue ?? deal.package ?? ""
         guard let package = config.packages[name] else { throw PluginError.badArgument("unknown package \(name)") }
         let vat = Int((Double(package.netCents) * config.vatPercent / 100).rounded())

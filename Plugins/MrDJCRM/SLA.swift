@@ -18,7 +18,8 @@ extension MrDJCRMPlugin {
 
     func scheduleQuoteSLAs(_ quote: Quote) throws {
         try host.scheduleJob(
-            kind: SLAJob.quoteReaction, runAt: businessDeadline(minutes: config.quoteReactionMinutes),
+            kind: SLAJob.quoteReaction,
+            runAt: config.businessHours.adding(minutes: 0, to: host.now.addingTimeInterval(Double(config.quoteReactionHours * 3600)), in: timezone),
             payload: ["quote_id": .string(quote.id)], uniqueKey: "sla:quote_reaction:\(quote.id)")
         let day = config.businessHours.closeMinute - config.businessHours.openMinute
         try host.scheduleJob(
