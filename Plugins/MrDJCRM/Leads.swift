@@ -2,6 +2,7 @@ import PluginAPI
 
 extension MrDJCRMPlugin {
     /// Creates a lead and its contact, deduplicated by email and phone: an open lead of the same contact is returned as is.
+    /// Imported (historical) leads start no SLA clock.
     func createLead(_ body: JSON, source: String) throws -> (lead: Lead, created: Bool) {
         let email = body["email"]?.stringValue?.lowercased(), phone = body["phone"]?.stringValue
         guard email != nil || phone != nil else { throw PluginError.badArgument("a lead needs an email or a phone number") }
@@ -14,9 +15,9 @@ extension MrDJCRMPlugin {
         let lead = Lead(
             id: try nextID("lead"), contactID: contactID, name: body["name"]?.stringValue, email: email, phone: phone, pipeline: pipeline,
             eventDate: body["event_date"]?.stringValue, venue: body["venue"]?.stringValue, message: body["message"]?.stringValue,
-            source: source, owner: body["owner"]?.stringValue ?? config.owner, createdAt: nowMillis)
+            source: source, status: source == "import" ? body["status"]?.stringValue ?? "new" : "new", owner: body["owner"]?.stringValue ?? config.owner, createdAt: nowMillis)
         try host.put(Collections.leads, lead.id, lead)
-        try scheduleFirstResponseSLA(lead)
+        if source != "import" { try scheduleFirstResponseSLA(lead) }
         return (lead, true)
     }
 

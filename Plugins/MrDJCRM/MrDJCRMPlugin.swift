@@ -26,6 +26,8 @@ final class MrDJCRMPlugin: Plugin {
             Route("POST", "/api/crm/quotes/{id}/accept", permission: "crm:write"),
             Route("GET", "/api/crm/projects", permission: "projects:read"),
             Route("GET", "/api/crm/sla/breaches", permission: "crm:read"),
+            Route("POST", "/api/crm/import", permission: "crm:write"),
+            Route("GET", "/api/crm/analytics", permission: "analytics:read"),
             Route("POST", "/hooks/mrdj/website-form", permission: "public"),
             Route("POST", "/hooks/mrdj/mollie", permission: "public"),
         ]
@@ -46,7 +48,7 @@ final class MrDJCRMPlugin: Plugin {
     func handleHTTP(_ request: HTTPRequest) throws -> HTTPResponse {
         let id = request.params["id"] ?? ""
         switch (request.method, request.route) {
-        case ("GET", "/api/crm/leads"): return try list(Collections.leads, Lead.self, request, filters: ["status", "pipeline", "owner", "contact_id"])
+        case ("GET", "/api/crm/leads"): return try list(Collections.leads, Lead.self, request, filters: ["status", "pipeline", "owner", "contact_id", "email"])
         case ("POST", "/api/crm/leads"): 
             let (lead, created) = try createLead(try Self.body(request), source: "api")
             return .ok(try JSON(encoding: lead), status: created ? 201 : 200)
@@ -67,6 +69,8 @@ final class MrDJCRMPlugin: Plugin {
         case ("POST", "/api/crm/quotes/{id}/accept"): return .ok(try accept(quoteID: id, actor: Self.actor(request)))
         case ("GET", "/api/crm/projects"): return try list(Collections.projects, Project.self, request, filters: ["deal_id", "date"])
         case ("GET", "/api/crm/sla/breaches"): return try list(Collections.breaches, Breach.self, request, filters: ["rule", "owner"])
+        case ("POST", "/api/crm/import"): return try importCSV(request)
+        case ("GET", "/api/crm/analytics"): return .ok(try analytics())
         case ("POST", "/hooks/mrdj/website-form"): return try websiteForm(request)
         case ("POST", "/hooks/mrdj/mollie"): return try mollieWebhook(request)
         default: throw PluginError.notFound("no route \(request.method) \(request.path)")

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SwitchboardJSON
 import Testing
 
@@ -63,6 +64,41 @@ struct MrDJAPITests {
             for _ in 0..<2 { _ = try await harness.raw(client, "/hooks/mrdj/mollie", "id=tr_test1") }
             #expect(try harness.tasks(assignee: "Bart").filter { $0.title.hasPrefix("Aanbetaling expired") }.count == 1)
             #expect(try await sales.get("/api/crm/projects").json["data"]?.arrayValue?.isEmpty == true)
+        }
+        await harness.stop()
+    }
+
+    @Test("a CSV import (BOM, semicolons, quoted fields, Windows-1252) reports every bad row and imports the good ones; dry-run writes nothing; a re-import is deduplicated")
+    func csvImport() async throws {
+        let harness = try await MrDJHarness.start()
+        try await harness.host.buildApplication().test(.router) { client in
+            let sales = try harness.api(client)
+            let csv = "Naam;E-mail;Telefoon;Pijplijn;Datum;Opmerking\r\n"
+                + "Jan Jansen;jan@example.com;06 12345678;Bruiloften;2026-05-01;\"Feest; \"\"groot\"\"\nmet twee regels\"\r\n"
+                + "Zonder Contact;;;Zakelijk;;\r\n"
+                + "Fout Adres;geen-mail;;Onbekend;1 mei;\r\n"
+                + "Jos\u{E9} Caf\u{E9};jose@example.com;;Zakelijk;;\r\n"
+            var bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(csv.utf8)
+            let dry = try await sales.send(.post, "/api/crm/import?dry_run=true", raw: ByteBuffer(bytes: bytes))
+            #expect(dry.json["dry_run"] == true && dry.json["imported"] == 2 && dry.json["rows"] == 4)
+            #expect(try await sales.get("/api/crm/leads").json["data"]?.arrayValue?.isEmpty == true)
+
+            let run = try await sales.send(.post, "/api/crm/import", raw: ByteBuffer(bytes: bytes))
+            #expect(run.json["imported"] == 2)
+            let errors = run.json["errors"]?.arrayValue ?? []
+            #expect(errors.map { "\(Int($0["line"]!.doubleValue!)):\($0["field"]!.stringValue!)" } == ["4:email", "5:email", "5:pipeline", "5:event_date"])
+            let leads = try await sales.get("/api/crm/leads").json["data"]?.arrayValue ?? []
+            let jan = try #require(leads.first { $0["email"] == "jan@example.com" })
+            #expect(jan["phone"] == "+31612345678" && jan["message"] == "Feest; \"groot\"\nmet twee regels")
+            #expect(try harness.host.services.jobs.list(tenantID: "mrdj", pluginID: "mrdj-crm", status: "pending", kind: "sla.first_response").isEmpty)
+
+            let again = try await sales.send(.post, "/api/crm/import", raw: ByteBuffer(bytes: bytes))
+            #expect(again.json["imported"] == 0 && again.json["duplicates"] == 2)
+
+            bytes = Array("email,name\nlatin@example.com,Ren".utf8) + [0xE9] + Array("e\n".utf8)
+            #expect(try await sales.send(.post, "/api/crm/import", raw: ByteBuffer(bytes: bytes)).json["imported"] == 1)
+            let latin = try await sales.get("/api/crm/leads?email=latin%40example.com")
+            #expect(latin.json["data"]?.arrayValue?.first?["name"] == "Ren\u{E9}e", "Windows-1252 is read as such")
         }
         await harness.stop()
     }

@@ -71,6 +71,12 @@ struct MrDJFlowTests {
             let ics = try #require(invite.files.first { $0.contentType.hasPrefix("text/calendar") })
             try Self.checkICS(String(decoding: ics.data, as: UTF8.self))
             #expect(harness.smtp.messages.count == 3)
+
+            let analytics = try await sales.get("/api/crm/analytics").json
+            #expect(analytics["conversion"]?["Bruiloften"]?["projects"] == 1)
+            #expect(analytics["revenue_cents"]?["Bruiloften"]?.objectValue?.values.first == 108_295)
+            #expect(analytics["deals_per_stage"]?["Project Gereed"] == 1)
+            #expect(analytics["lead_response_minutes"]?["count"] == 1)
         }
         await harness.stop()
     }
