@@ -10,6 +10,9 @@ extension MrDJCRMPlugin {
             return ["quote_id": .string(quote.id), "payment_id": .string(paymentID), "checkout_url": quote.checkoutURL.map(JSON.string) ?? .null]
         }
         let deal = try deal(quote.dealID)
+        guard deal.stage == "Offerte", deal.quoteID == quote.id else {
+            throw PluginError.badArgument("quote \(quote.id) is not the open offer of \(deal.id) (stage \(deal.stage))")
+        }
         let request: JSON = [
             "amount": ["currency": "EUR", "value": .string(Money.decimal(config.depositCents))],
             "description": .string("Aanbetaling \(brandName) \(quote.id) (\(quote.package))"),

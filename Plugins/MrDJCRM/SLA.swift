@@ -44,7 +44,8 @@ extension MrDJCRMPlugin {
                        title: "SLA verlopen: eerste reactie op lead \(lead.name ?? lead.id)")
         case SLAJob.quoteReaction, SLAJob.quoteFollowUp:
             guard let quote = try host.get(Collections.quotes, job.payload["quote_id"]?.stringValue ?? "", as: Quote.self), quote.status == "sent",
-                var deal = try host.get(Collections.deals, quote.dealID, as: Deal.self), deal.stage == "Offerte"
+                var deal = try host.get(Collections.deals, quote.dealID, as: Deal.self), deal.stage == "Offerte",
+                try !answered(dealID: deal.id, since: quote.sentAt)
             else { return }
             let followUp = job.kind == SLAJob.quoteFollowUp
             deal.priority = "high"
@@ -55,6 +56,12 @@ extension MrDJCRMPlugin {
         default:
             throw PluginError.badArgument("unknown job kind \(job.kind)")
         }
+    }
+
+    /// Whether a call, email or note was logged on the deal after `since`: the customer got a reaction.
+    private func answered(dealID: String, since: Int64) throws -> Bool {
+        let logged: [Activity] = try host.query(Collections.activities, as: Activity.self, where: ["deal_id": .string(dealID)], limit: 500).records.map(\.value)
+        return logged.contains { $0.kind != "stage_change" && $0.createdAt > since }
     }
 
     private func breach(_ rule: String, subject: String, owner: String, contactID: String, title: String) throws {

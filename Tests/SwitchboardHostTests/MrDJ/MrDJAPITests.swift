@@ -52,9 +52,16 @@ struct MrDJAPITests {
             let reaction = try harness.host.services.jobs.list(tenantID: "mrdj", pluginID: "mrdj-crm", status: "pending", kind: "sla.quote_reaction")
             let followUp = try #require(jobs.first?.runAt), react = try #require(reaction.first?.runAt)
             #expect(followUp - react >= 24 * 3600 * 1000, "three business days come after 24 business hours")
+            let other = try await sales.post("/api/crm/deals", ["contact_id": deal.json["contact_id"]!, "title": "Beantwoord", "package": "Gold"])
+            let otherID = try #require(other.json["id"]?.stringValue)
+            #expect(try await sales.post("/api/crm/deals/\(otherID)/stage", ["stage": "Kwalificatie"]).status == .ok)
+            let answered = try await sales.post("/api/crm/quotes", ["deal_id": .string(otherID)])
+            #expect(try await sales.post("/api/crm/activities", ["kind": "call", "subject": "Offerte besproken", "deal_id": .string(otherID)]).status == .created)
             await harness.settle(ahead: .seconds(14 * 24 * 3600))
-            let rules = try await sales.get("/api/crm/sla/breaches").json["data"]?.arrayValue?.compactMap { $0["rule"]?.stringValue } ?? []
+            let breached = try await sales.get("/api/crm/sla/breaches").json["data"]?.arrayValue ?? []
+            let rules = breached.compactMap { $0["rule"]?.stringValue }
             #expect(Set(rules).isSuperset(of: ["quote_reaction", "quote_follow_up"]))
+            #expect(!breached.contains { $0["subject"] == answered.json["id"] }, "a logged call is a reaction")
             #expect(try await sales.get("/api/crm/deals/\(dealID)").json["priority"] == "high")
             #expect(try harness.tasks(assignee: "Bart").contains { $0.title.contains("opvolgen") })
 
