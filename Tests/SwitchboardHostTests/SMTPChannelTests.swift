@@ -103,6 +103,42 @@ struct SMTPChannelTests {
         #expect(decoded.map(Array.init) == pdf)
     }
 
+    @Test("a message's subject and attachments go through the policy path to SMTP, and into Graph's sendMail body")
+    func policyPathAttachments() throws {
+        let server = try FakeSMTPServer()
+        defer { server.stop() }
+        let host = try Self.setup(port: server.port)
+        let tenant = try #require(host.registry.tenant(slug: "mrdj"))
+        let contact = try host.services.contacts.create(tenantID: "mrdj", name: "Bo", phone: nil, email: "bo@example.com")
+        let pdf = Data("%PDF-1.4 brochure".utf8).base64EncodedString()
+        let request = try JSON.object([
+            "contact_id": .string(contact.id), "channel": "email", "type": "session_text", "subject": "Uw brochure", "text": "Zie bijlage.",
+            "attachments": [["filename": "brochure.pdf", "content_type": "application/pdf", "content_base64": .string(pdf)]],
+        ]).decode(as: Outbound.Request.self)
+        let stored = try Outbound(services: host.services).send(request, tenant: tenant, actor: "test")
+        _ = try OutboundDelivery(services: host.services).deliver(messageID: stored.messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
+
+        let (headers, body) = Self.parse(try #require(server.messages.first).data)
+        #expect(headers["subject"] == "Uw brochure")
+        #expect(headers["content-type"]?.hasPrefix("multipart/mixed") == true)
+        #expect(body.contains("filename=\"brochure.pdf\""))
+        #expect(body.contains(pdf))
+
+        let sandbox = try JSON.object([
+            "contact_id": .string(contact.id), "channel": "sms", "type": "session_text", "text": "x",
+            "attachments": [["filename": "a.pdf", "content_type": "application/pdf", "content_base64": .string(pdf)]],
+        ]).decode(as: Outbound.Request.self)
+        #expect(throws: Outbound.Invalid.self) { try Outbound(services: host.services).send(sandbox, tenant: tenant, actor: "test") }
+
+        var envelope = OutboundEnvelope(
+            messageID: "m1", to: "bo@example.com", type: "session_text", text: "Hallo", template: nil, variables: [:], interactive: nil,
+            threadKey: nil, language: "nl")
+        envelope.attachments = [.init(filename: "brochure.pdf", contentType: "application/pdf", contentBase64: pdf)]
+        let graph = GraphMailSender.sendMailBody(envelope)
+        #expect(graph["message"]?["attachments"]?.arrayValue?.first?["contentBytes"]?.stringValue == pdf)
+        #expect(graph["message"]?["attachments"]?.arrayValue?.first?["@odata.type"]?.stringValue == "#microsoft.graph.fileAttachment")
+    }
+
     @Test("a 5xx SMTP reply fails the message permanently; an unreachable server is retried")
     func failures() throws {
         let server = try FakeSMTPServer(rejectRecipients: true)

@@ -105,12 +105,20 @@ public struct HTTPResponse: Encodable, Sendable {
     public var headers: [String: String]
     public var body: String?
     public var json: JSON?
+    /// Binary content (a PDF, say), base64: sent as `application/octet-stream` unless `headers` say otherwise.
+    public var bodyBase64: String?
 
-    public init(status: Int = 200, headers: [String: String] = [:], body: String? = nil, json: JSON? = nil) {
+    enum CodingKeys: String, CodingKey {
+        case status, headers, body, json
+        case bodyBase64 = "body_base64"
+    }
+
+    public init(status: Int = 200, headers: [String: String] = [:], body: String? = nil, json: JSON? = nil, bodyBase64: String? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.json = json
+        self.bodyBase64 = bodyBase64
     }
 
     /// A response whose body is `value` encoded as JSON.

@@ -45,16 +45,19 @@ final class FakeSMTPServer: Sendable {
         thread.start()
     }
 
-    /// Stops accepting connections.
+    /// Stops accepting connections. The accept thread closes the socket once `accept` fails, so its descriptor
+    /// cannot be reused by another test's server while this thread still accepts on it.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop() {
         while true {
             let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { return }
+            guard connection >= 0 else {
+                close(listener)
+                return
+            }
             serve(connection)
             close(connection)
         }

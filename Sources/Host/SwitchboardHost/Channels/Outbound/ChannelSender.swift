@@ -17,6 +17,8 @@ public struct OutboundEnvelope: Sendable {
     /// The provider's handle of the contact's last message in this conversation (its `reply_id`), for
     /// providers that answer a message rather than a thread (Graph).
     public var inReplyTo: String?
+    /// Files sent with an email (SMTP and Graph); other channels ignore them.
+    public var attachments: [Outbound.Attachment] = []
 
     /// The text to send: the message text, or the template rendered with its variables.
     public var renderedText: String {

@@ -21,14 +21,18 @@ struct GraphMailSender: ChannelSender {
 
     /// The `sendMail` request body.
     static func sendMailBody(_ envelope: OutboundEnvelope) -> JSON {
-        [
-            "message": [
-                "subject": .string(envelope.subject ?? ""),
-                "body": ["contentType": envelope.html == nil ? "Text" : "HTML", "content": .string(envelope.html ?? envelope.renderedText)],
-                "toRecipients": [["emailAddress": ["address": .string(envelope.to)]]],
-            ],
-            "saveToSentItems": true,
+        var message: [String: JSON] = [
+            "subject": .string(envelope.subject ?? ""),
+            "body": ["contentType": envelope.html == nil ? "Text" : "HTML", "content": .string(envelope.html ?? envelope.renderedText)],
+            "toRecipients": [["emailAddress": ["address": .string(envelope.to)]]],
         ]
+        if !envelope.attachments.isEmpty {
+            message["attachments"] = .array(envelope.attachments.map {
+                ["@odata.type": "#microsoft.graph.fileAttachment", "name": .string($0.filename), "contentType": .string($0.contentType),
+                 "contentBytes": .string($0.contentBase64)]
+            })
+        }
+        return ["message": .object(message), "saveToSentItems": true]
     }
 
     static func providerID(_ envelope: OutboundEnvelope) -> String { "graph-\(envelope.messageID)" }

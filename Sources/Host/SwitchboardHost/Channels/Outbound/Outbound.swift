@@ -22,10 +22,25 @@ public struct Outbound: Sendable {
         public var category: String?
         /// Epoch milliseconds; absent or past means now.
         public var sendAt: Int64?
+        /// An email's subject (else the template's, else the `subject` variable).
+        public var subject: String?
+        /// Files sent with an email.
+        public var attachments: [Attachment]?
 
         enum CodingKeys: String, CodingKey {
             case contactID = "contact_id", channel, type, text, templateName = "template_name", language, variables
-            case interactive, category, sendAt = "send_at"
+            case interactive, category, sendAt = "send_at", subject, attachments
+        }
+    }
+
+    /// A file attached to an email: `{filename, content_type, content_base64}`.
+    public struct Attachment: Codable, Sendable, Equatable {
+        public var filename: String
+        public var contentType: String
+        public var contentBase64: String
+
+        enum CodingKeys: String, CodingKey {
+            case filename, contentType = "content_type", contentBase64 = "content_base64"
         }
     }
 
@@ -86,6 +101,12 @@ public struct Outbound: Sendable {
         } else if request.type == "session_text", (request.text ?? "").isEmpty {
             throw Invalid(field: "text", description: "a session_text message needs text")
         }
+        if let attachments = request.attachments, !attachments.isEmpty {
+            guard channel == "email" else { throw Invalid(field: "attachments", description: "only email messages carry attachments") }
+            guard attachments.allSatisfy({ !$0.filename.isEmpty && Data(base64Encoded: $0.contentBase64) != nil }) else {
+                throw Invalid(field: "attachments", description: "each attachment needs a filename and base64 content")
+            }
+        }
         if request.type == "interactive", request.interactive?.objectValue == nil {
             throw Invalid(field: "interactive", description: "an interactive message needs the interactive object")
         }
@@ -123,6 +144,8 @@ public struct Outbound: Sendable {
             }
             var stored: [String: JSON] = request.variables ?? [:]
             if let interactive = request.interactive { stored["_interactive"] = interactive }
+            if let subject = request.subject { stored["subject"] = .string(subject) }
+            if let attachments = request.attachments, !attachments.isEmpty { stored["_attachments"] = try JSON(encoding: attachments) }
             try connection.execute(
                 """
                 INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, channel, type, content, template_name,

@@ -48,15 +48,17 @@ public struct OutboundDelivery: Sendable {
 
         var variables: [String: String] = [:]
         var interactive: JSON?
+        var attachments: [Outbound.Attachment] = []
         if let stored = try? JSON.parse(row.string("variables") ?? "{}").objectValue {
-            for (key, value) in stored where key != "_interactive" { variables[key] = ConditionEvaluator.text(value) }
+            for (key, value) in stored where !key.hasPrefix("_") { variables[key] = ConditionEvaluator.text(value) }
             interactive = stored["_interactive"]
+            attachments = (try? stored["_attachments"]?.decode(as: [Outbound.Attachment].self)) ?? []
         }
         let envelope = OutboundEnvelope(
             messageID: messageID, to: ChannelRouter.address(of: contact, on: message.channel) ?? "", type: message.type,
             text: message.templateName == nil ? message.content : nil, template: template, variables: variables,
             interactive: interactive, threadKey: conversation.threadKey, language: template?.language ?? String(tenant.manifest.locale.prefix(2)),
-            inReplyTo: try lastReplyID(conversationID: conversationID, tenantID: tenantID))
+            inReplyTo: try lastReplyID(conversationID: conversationID, tenantID: tenantID), attachments: attachments)
         let (sender, config) = try ChannelRouter.sender(for: message.channel, tenant: tenant)
         do {
             let providerID = try sender.deliver(envelope, config: config, http: services.http)

@@ -1,0 +1,77 @@
+import Foundation
+import PluginAPI
+
+/// `POST /api/crm/import` with a CSV body: historical leads and customers (seed 003 §6).
+///
+/// Columns are mapped by header name (`?map=Naam:name,Mail:email` adds to the Dutch and English defaults).
+/// Rows are checked in batches of 100 before any of the batch is written; each bad row is reported as
+/// `{line, field, reason}` and skipped, the good ones are imported. `?dry_run=true` only checks. A re-import
+/// finds the existing contacts and open leads (by email and phone) and counts them as duplicates.
+extension MrDJCRMPlugin {
+    static let importFields: [String: String] = [
+        "name": "name", "naam": "name", "email": "email", "e-mail": "email", "mail": "email", "phone": "phone", "telefoon": "phone",
+        "pipeline": "pipeline", "pijplijn": "pipeline", "event_date": "event_date", "datum": "event_date", "venue": "venue", "locatie": "venue",
+        "status": "status", "message": "message", "opmerking": "message",
+    ]
+
+    func importCSV(_ request: HTTPRequest) throws -> HTTPResponse {
+        let dryRun = request.query["dry_run"] == "true"
+        var mapping = Self.importFields
+        for pair in (request.query["map"] ?? "").split(separator: ",") {
+            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            if parts.count == 2 { mapping[parts[0]] = parts[1] }
+        }
+        let records = CSV.parse(CSV.decode(request.body))
+        guard let header = records.first else { throw PluginError.badArgument("the CSV is empty") }
+        let columns = header.fields.map { mapping[$0.trimmingCharacters(in: .whitespaces).lowercased()] }
+        guard columns.contains("email") || columns.contains("phone") else { throw PluginError.badArgument("the CSV needs an email or phone column") }
+        var errors: [JSON] = [], imported = 0, duplicates = 0
+        let rows = Array(records.dropFirst())
+        for start in stride(from: 0, to: rows.count, by: 100) {
+            var good: [JSON] = []
+            for row in rows[start..<min(start + 100, rows.count)] {
+                var fields: [String: JSON] = [:]
+                for (index, value) in row.fields.enumerated() where index < columns.count {
+                    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if let field = columns[index], !trimmed.isEmpty { fields[field] = .string(trimmed) }
+                }
+                let problems = validate(&fields)
+                if problems.isEmpty { good.append(.object(fields)) }
+                errors += problems.map { ["line": .number(Double(row.line)), "field": .string($0.0), "reason": .string($0.1)] }
+            }
+            guard !dryRun else {
+                imported += good.count
+                continue
+            }
+            for fields in good {
+                if try createLead(fields, source: "import").created { imported += 1 } else { duplicates += 1 }
+            }
+        }
+        return .ok([
+            "dry_run": .bool(dryRun), "rows": .number(Double(rows.count)), "imported": .number(Double(imported)),
+            "duplicates": .number(Double(duplicates)), "errors": .array(errors),
+        ])
+    }
+
+    /// The row's problems as (field, reason); normalises a Dutch mobile number to E.164 on the way.
+    func validate(_ fields: inout [String: JSON]) -> [(String, String)] {
+        var problems: [(String, String)] = []
+        let email = fields["email"]?.stringValue, phone = fields["phone"]?.stringValue
+        if email == nil, phone == nil { problems.append(("email", "an email or a phone number is required")) }
+        if let email, email.split(separator: "@").count != 2 || !email.contains(".") { problems.append(("email", "not an email address")) }
+        if let phone {
+            var digits = phone.filter { $0.isNumber || $0 == "+" }
+            if digits.hasPrefix("00") { digits = "+" + digits.dropFirst(2) }
+            if digits.hasPrefix("0") { digits = "+31" + digits.dropFirst() }
+            if digits.hasPrefix("+"), (9...16).contains(digits.count) { fields["phone"] = .string(digits) } else { problems.append(("phone", "not a phone number")) }
+        }
+        if let pipeline = fields["pipeline"]?.stringValue, config.pipeline(pipeline) == nil { problems.append(("pipeline", "unknown pipeline \(pipeline)")) }
+        if let date = fields["event_date"]?.stringValue, date.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
+            problems.append(("event_date", "not a date (yyyy-mm-dd)"))
+        }
+        if let status = fields["status"]?.stringValue, !["new", "contacted", "qualified", "lost"].contains(status) {
+            problems.append(("status", "unknown status \(status)"))
+        }
+        return problems
+    }
+}
