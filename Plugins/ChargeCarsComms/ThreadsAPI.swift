@@ -58,6 +58,7 @@ extension ChargeCarsCommsPlugin {
         thread.lastMessageAt = thread.openedAt
         if let assignee = body["assigned_to_contact_id"]?.stringValue {
             thread.assignedToContactID = assignee
+            thread.team = config.routing[thread.threadType]
         } else {
             try autoAssign(&thread, text: subject)
         }

@@ -8,7 +8,7 @@ import Testing
 
 @testable import SwitchboardHost
 
-/// A ChargeCarsComms tenant (`lq.localhost`) with WhatsApp against a fake Graph API, two teams, a split
+/// A ChargeCarsComms tenant (`lq.localhost` and `localhost`) with WhatsApp against a fake Graph API, two teams, a split
 /// business day with Christmas 2026 as a holiday, and a scheduler driven by hand on a test clock.
 final class CommsHarness: @unchecked Sendable {
     let host: SwitchboardHost
@@ -48,7 +48,9 @@ final class CommsHarness: @unchecked Sendable {
             }
         }
         let (yaml, _) = ChannelTests.tenant(graph: server.baseURL, extra: Self.config)
-        host = try TestEnvironment.host(manifests: others.merging(["lq": yaml]) { $1 })
+        // `localhost` too, so a WebSocket client (whose Host header is the URL's) reaches this tenant.
+        let manifest = yaml.replacingOccurrences(of: "domains: [lq.localhost]", with: "domains: [lq.localhost, localhost]")
+        host = try TestEnvironment.host(manifests: others.merging(["lq": manifest]) { $1 })
         let clock = clock
         scheduler = SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test", now: { clock.now })
         token = try host.token("lq", role: "admin")
