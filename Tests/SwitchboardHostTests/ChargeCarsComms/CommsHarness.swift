@@ -8,8 +8,8 @@ import Testing
 
 @testable import SwitchboardHost
 
-/// A ChargeCarsComms tenant (`lq.localhost` and `localhost`) with WhatsApp against a fake Graph API, two teams, a split
-/// business day with Christmas 2026 as a holiday, and a scheduler driven by hand on a test clock.
+/// A ChargeCarsComms tenant (`lq.localhost` and `localhost`) with WhatsApp and Outlook against fake Graph APIs,
+/// two teams, a split business day with Christmas 2026 as a holiday, and a scheduler driven by hand on a test clock.
 final class CommsHarness: @unchecked Sendable {
     let host: SwitchboardHost
     let server: FakeProviderServer
@@ -17,7 +17,8 @@ final class CommsHarness: @unchecked Sendable {
     let scheduler: SchedulerService
     let token: String
 
-    static let config = """
+    static func config(periods: String) -> String {
+        """
         messaging:
           allowed_hours: "00:00-23:59"
         egress: ["127.0.0.1"]
@@ -25,8 +26,9 @@ final class CommsHarness: @unchecked Sendable {
           - id: chargecars-comms
             config:
               business_hours:
-                periods: {mon: ["08:00-12:00", "13:00-17:00"], tue: ["08:00-12:00", "13:00-17:00"], wed: ["08:00-12:00", "13:00-17:00"], thu: ["08:00-12:00", "13:00-17:00"], fri: ["08:00-12:00", "13:00-17:00"]}
+                periods: \(periods)
                 holidays: ["2026-12-25"]
+              business_entities: {chargecars: {name: ChargeCars, signature: "Team ChargeCars"}}
               sla: {email_hours: 4, whatsapp_hours: 1, escalated_minutes: 30, executive_after_hours: 24}
               thread_keywords: {technical_issue: [storing, "werkt niet"], sales_inquiry: [offerte]}
               skill_keywords: {zaptec: zaptec}
@@ -35,19 +37,36 @@ final class CommsHarness: @unchecked Sendable {
                 technical: {lead: tech-lead, agents: [{id: alex, capacity: 3}, {id: zoe, capacity: 3, skills: [zaptec]}]}
               escalation: {manager: support-manager, executive: ceo}
         """
+    }
 
-    /// `others` are more tenants' manifests, by file name.
-    init(others: [String: String] = [:]) async throws {
+    static let splitDay = #"{mon: ["08:00-12:00", "13:00-17:00"], tue: ["08:00-12:00", "13:00-17:00"], wed: ["08:00-12:00", "13:00-17:00"], thu: ["08:00-12:00", "13:00-17:00"], fri: ["08:00-12:00", "13:00-17:00"]}"#
+
+    /// `others` are more tenants' manifests, by file name; `periods` the business hours (`{}`: always closed);
+    /// `mails` the Graph messages the fake Outlook serves by id.
+    init(others: [String: String] = [:], periods: String = splitDay, mails: [String: JSON] = [:]) async throws {
         var key = [UInt8](repeating: 0, count: 32)
         for index in key.indices { key[index] = UInt8(index) }
         setenv("SWITCHBOARD_MASTER_KEY", Data(key).base64EncodedString(), 1)
         let sends = ChannelTests.Counter()
         server = try await FakeProviderServer.start { router in
+            OutlookChannelTests.graph(messages: mails)(router)
             router.post("/v21.0/\(ChannelTests.phoneNumberID)/messages") { _, _ in
                 #"{"messaging_product":"whatsapp","messages":[{"id":"wamid.OUT\#(sends.next())"}]}"#
             }
         }
-        let (yaml, _) = ChannelTests.tenant(graph: server.baseURL, extra: Self.config)
+        let outlook = """
+            channels:
+              outlook:
+                tenant_id: dir-1
+                client_id: app-1
+                client_secret: env:\(uniqueSecret("graph-secret"))
+                mailbox: \(OutlookChannelTests.mailbox)
+                client_state: env:\(uniqueSecret("state"))
+                graph_base: \(server.baseURL)/v1.0
+                login_base: \(server.baseURL)
+            """
+        let yaml = ChannelTests.tenant(graph: server.baseURL, extra: Self.config(periods: periods))
+            .0.replacingOccurrences(of: "channels:", with: outlook)
         // `localhost` too, so a WebSocket client (whose Host header is the URL's) reaches this tenant.
         let manifest = yaml.replacingOccurrences(of: "domains: [lq.localhost]", with: "domains: [lq.localhost, localhost]")
         host = try TestEnvironment.host(manifests: others.merging(["lq": manifest]) { $1 })
@@ -73,6 +92,22 @@ final class CommsHarness: @unchecked Sendable {
             body: ByteBuffer(string: body)) { $0.status }
         #expect(status == .ok)
         await run(until: Date())
+    }
+
+    /// Graph mail `id` fetched as the Outlook notification job does, then the dispatch jobs it causes.
+    func outlook(_ id: String) async throws {
+        let tenant = try #require(host.registry.tenant(slug: "lq")), services = host.services
+        try await offPool { try OutlookFetchJob().run(payload: ["message_id": .string(id)], tenant: tenant, services: services) }
+        await run(until: Date())
+    }
+
+    /// What the fake providers received: WhatsApp texts and Outlook sends.
+    var whatsAppTexts: [String] {
+        server.requests.filter { $0.path.hasSuffix("/messages") && $0.method == "POST" }.compactMap { try? JSON.parse($0.body)["text"]?["body"]?.stringValue }
+    }
+
+    var mailSends: [JSON] {
+        server.requests.filter { $0.path.hasSuffix("/sendMail") || $0.path.hasSuffix("/reply") }.compactMap { try? JSON.parse($0.body) }
     }
 
     func api(_ client: some TestClientProtocol) -> APIClient { APIClient(client: client, host: "lq.localhost", token: token) }
