@@ -17,6 +17,7 @@ final class ChargeCarsCommsPlugin: Plugin {
             Route("GET", "/api/communication/messages", permission: "conversations:read"),
             Route("POST", "/api/communication/messages", permission: "messages:send"),
             Route("PUT", "/api/communication/messages/{id}", permission: "conversations:write"),
+            Route("GET", "/api/communication/analytics", permission: "analytics:read"),
             Route("GET", "/api/communication/channels", permission: "tenant:admin"),
             Route("POST", "/api/communication/channels", permission: "tenant:admin"),
             Route("PUT", "/api/communication/channels/{id}", permission: "tenant:admin"),
@@ -60,6 +61,7 @@ final class ChargeCarsCommsPlugin: Plugin {
         case ("GET", "/api/communication/messages"): json = try listMessages(request.query)
         case ("POST", "/api/communication/messages"): (json, status) = (try postMessage(try Self.body(request), identity: caller), 201)
         case ("PUT", "/api/communication/messages/{id}"): json = try updateMessage(id, try Self.body(request))
+        case ("GET", "/api/communication/analytics"): json = try analytics(request.query)
         case ("GET", "/api/communication/channels"): json = try listChannels()
         case ("POST", "/api/communication/channels"): (json, status) = (try saveChannel(try Self.body(request)), 201)
         case ("PUT", "/api/communication/channels/{id}"): json = try updateChannel(id, try Self.body(request))
