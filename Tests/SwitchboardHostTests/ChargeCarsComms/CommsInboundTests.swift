@@ -111,6 +111,29 @@ struct CommsInboundTests {
         }
     }
 
+    @Test("waiting_customer pauses the SLA clock and cancels the ladder; leaving it resumes with the business time left")
+    func pause() async throws {
+        let allDay = #"{sun: ["00:00-24:00"], mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"]}"#
+        let cc = try await CommsHarness(periods: allDay)
+        defer { Task { await cc.stop() } }
+        try await cc.host.buildApplication().test(.router) { client in
+            let api = cc.api(client)
+            let created = try await api.post("/api/communication/threads", ["thread_subject": "Offerte", "channel_type": "whatsapp_business", "assigned_to_contact_id": "daan"])
+            let id = try #require(created.json["id"]?.stringValue)
+            #expect(try cc.pendingSteps(id).count == 4)
+            let paused = try await api.send(.put, "/api/communication/threads/\(id)", json: ["status": "waiting_customer"]).json
+            #expect(paused["response_due_at"] == nil)
+            let remaining = try #require(paused["sla"]?["paused_remaining_seconds"]?.doubleValue)
+            #expect(remaining > 3500 && remaining <= 3600)
+            #expect(try cc.pendingSteps(id).isEmpty)
+            let before = Double(Clock.nowMillis())
+            let resumed = try await api.send(.put, "/api/communication/threads/\(id)", json: ["status": "in_progress"]).json
+            let due = try #require(resumed["response_due_at"]?.doubleValue)
+            #expect(due >= before + remaining * 1000 - 1000 && due <= Double(Clock.nowMillis()) + remaining * 1000 + 1000)
+            #expect(Set(try cc.pendingSteps(id).keys) == ["reminder", "team_lead", "manager", "executive"])
+        }
+    }
+
     @Test("channel secrets are sealed and never appear in any API response")
     func channelSecrets() async throws {
         let cc = try await CommsHarness()
