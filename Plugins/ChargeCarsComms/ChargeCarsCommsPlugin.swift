@@ -41,6 +41,11 @@ final class ChargeCarsCommsPlugin: Plugin {
         config = CommsConfig(context.config, timeZone: timeZone)
         threads = ThreadStore(host: host)
         language = String((context.tenant["locale"]?.stringValue ?? "nl").prefix(2))
+        do {
+            try scheduleDigest(after: host.now)
+        } catch {
+            host.log(.warning, "could not schedule the daily digest: \(error)")
+        }
     }
 
     func handleEvent(_ event: Event) throws -> JSON? {
@@ -76,8 +81,11 @@ final class ChargeCarsCommsPlugin: Plugin {
     }
 
     func runJob(_ job: Job) throws -> JSON? {
-        guard job.kind == Self.slaJob else { throw PluginError.badArgument("unknown job kind \(job.kind)") }
-        try runSLAStep(job)
+        switch job.kind {
+        case Self.slaJob: try runSLAStep(job)
+        case Self.digestJob: try runDigest(job)
+        default: throw PluginError.badArgument("unknown job kind \(job.kind)")
+        }
         return nil
     }
 

@@ -8,6 +8,8 @@ struct CommsConfig {
         var name: String
         var capacity: Int
         var skills: Set<String>
+        /// Where the daily digest goes; none, no digest.
+        var email: String?
     }
 
     struct Team {
@@ -33,6 +35,8 @@ struct CommsConfig {
     /// Word → the skill it asks for (technical threads).
     var skillKeywords: [String: String] = [:]
     var orderPattern = #"(?i)(?:order|bestelling)\s*#?\s*(\d{4,})|#(\d{4,})"#
+    /// Minutes after midnight of the daily digest.
+    var digestMinute = 7 * 60 + 30
     var autoResponse = "Bedankt voor uw bericht. We zijn op dit moment gesloten en reageren op de eerstvolgende werkdag."
 
     init(_ json: JSON, timeZone: TimeZone) {
@@ -50,7 +54,7 @@ struct CommsConfig {
             let agents = (team["agents"]?.arrayValue ?? []).compactMap { agent -> Agent? in
                 guard let id = agent["id"]?.stringValue else { return nil }
                 return Agent(id: id, name: agent["name"]?.stringValue ?? id, capacity: int(agent["capacity"]) ?? 5,
-                             skills: Set((agent["skills"]?.arrayValue ?? []).compactMap(\.stringValue)))
+                             skills: Set((agent["skills"]?.arrayValue ?? []).compactMap(\.stringValue)), email: agent["email"]?.stringValue)
             }
             teams[name] = Team(name: name, lead: team["lead"]?.stringValue, agents: agents)
         }
@@ -62,6 +66,7 @@ struct CommsConfig {
         for (word, skill) in json["skill_keywords"]?.objectValue ?? [:] { skillKeywords[word.lowercased()] = skill.stringValue }
         orderPattern = json["order_pattern"]?.stringValue ?? orderPattern
         autoResponse = json["auto_response"]?.stringValue ?? autoResponse
+        if let time = json["digest_time"]?.stringValue, let range = Self.minuteRange("\(time)-23:59") { digestMinute = range.lowerBound }
     }
 
     /// `{timezone?, periods: {mon: ["08:00-12:00", …]}, holidays: ["2026-12-25"]}`; Mon–Fri 08:00–17:00 by default.

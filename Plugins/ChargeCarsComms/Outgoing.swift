@@ -66,7 +66,8 @@ extension ChargeCarsCommsPlugin {
             config.calendar.businessSeconds(from: Date(timeIntervalSince1970: Double(last) / 1000), to: now) == 0 { return }
         var copy = thread
         let hasTemplate = (try? template(named: "auto_response", channelType: thread.channelType)) != nil
-        _ = try send(&copy, text: config.autoResponse, templateName: hasTemplate ? "auto_response" : nil, variables: [:], type: "auto_response", sender: nil, at: now)
+        _ = try send(&copy, text: config.autoResponse, templateName: hasTemplate ? "auto_response" : nil, variables: [:], type: "auto_response",
+                     sender: nil, at: max(host.now, now.addingTimeInterval(0.001)))
         try host.put(Collections.messageKeys, key, millis(now))
     }
 }

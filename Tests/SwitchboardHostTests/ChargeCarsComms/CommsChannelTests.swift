@@ -69,4 +69,24 @@ struct CommsChannelTests {
             #expect(templates.count == 1 && templates.first?["usage_count"] == 1)
         }
     }
+
+    @Test("the daily digest mails an agent with an address their open threads and tasks, and schedules the next one")
+    func digest() async throws {
+        let cc = try await CommsHarness()
+        defer { Task { await cc.stop() } }
+        try await cc.host.buildApplication().test(.router) { client in
+            let api = cc.api(client)
+            #expect(try await api.post("/api/communication/threads", ["thread_subject": "Digest onderwerp", "thread_type": "customer_support"]).json["assigned_to_contact_id"] == "sarah")
+            #expect(try await api.post("/api/tasks", ["task_title": "Bel klant terug", "task_type": "callback", "assigned_to_contact_id": "sarah"]).status == .created)
+            let pending = try cc.host.services.jobs.list(tenantID: "lq", pluginID: "chargecars-comms", status: "pending", kind: "daily_digest")
+            let first = try #require(pending.first?.runAt)
+            await cc.run(until: Date(timeIntervalSince1970: Double(first) / 1000))
+            let mails = cc.mailSends.compactMap { try? $0.serialized() }
+            #expect(mails.count == 1)
+            #expect(mails.first?.contains("Digest onderwerp") == true && mails.first?.contains("Bel klant terug") == true)
+            #expect(mails.first?.contains("sarah@chargecars.example") == true)
+            let next = try cc.host.services.jobs.list(tenantID: "lq", pluginID: "chargecars-comms", status: "pending", kind: "daily_digest")
+            #expect(next.count == 1 && (next.first?.runAt ?? 0) > first)
+        }
+    }
 }

@@ -33,7 +33,7 @@ final class CommsHarness: @unchecked Sendable {
               thread_keywords: {technical_issue: [storing, "werkt niet"], sales_inquiry: [offerte]}
               skill_keywords: {zaptec: zaptec}
               teams:
-                customer_service: {lead: cs-lead, agents: [{id: sarah, capacity: 1}, {id: tom, capacity: 1}]}
+                customer_service: {lead: cs-lead, agents: [{id: sarah, capacity: 1, email: sarah@chargecars.example}, {id: tom, capacity: 1}]}
                 technical: {lead: tech-lead, agents: [{id: alex, capacity: 3}, {id: zoe, capacity: 3, skills: [zaptec]}]}
               escalation: {manager: support-manager, executive: ceo}
         """
