@@ -40,7 +40,8 @@ extension ChargeCarsCommsPlugin {
     func postMessage(_ body: JSON, identity: String?) throws -> JSON {
         guard let id = body["thread_id"]?.stringValue else { throw PluginError.badArgument("thread_id is required") }
         var thread = try threads.require(id)
-        let type = try Vocabulary.check(body["message_type"]?.stringValue ?? "outgoing", in: ["outgoing", "internal_note"], field: "message_type")
+        let type = try Vocabulary.check(body["message_type"]?.stringValue ?? "outgoing", in: Vocabulary.messageTypes, field: "message_type")
+        guard ["outgoing", "internal_note"].contains(type) else { throw PluginError.badArgument("only outgoing messages and internal notes can be posted; \(type) ones come from the system") }
         let sender = body["sender_contact_id"]?.stringValue ?? identity
         let now = host.now
         guard type == "outgoing" else {
