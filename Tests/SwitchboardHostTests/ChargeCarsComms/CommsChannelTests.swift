@@ -8,13 +8,13 @@ import Testing
 /// Seed 004 through the host's Outlook adapter, the auto-response and template replies.
 @Suite("ChargeCarsComms: Outlook, auto-responses and templates", .serialized)
 struct CommsChannelTests {
-    @Test("an Outlook mail creates an email thread with its order, team, agent and 4 h deadline; a reply in its conversation joins it")
+    @Test("an Outlook mail creates an email thread with its order, team, agent and 4 h deadline; a reply in its conversation joins it; closed, one auto-reply goes out by mail")
     func outlookInbound() async throws {
         let first = OutlookChannelTests.mail(
             id: "AAMkA1", conversation: "AAQkConv1", from: "dana@driver.example", subject: "Laadpaal storing bestelling 20451", html: "<p>Hij laadt niet.</p>")
         let second = OutlookChannelTests.mail(
             id: "AAMkA2", conversation: "AAQkConv1", from: "dana@driver.example", subject: "RE: Laadpaal storing bestelling 20451", html: "<p>Nog steeds.</p>")
-        let cc = try await CommsHarness(mails: ["AAMkA1": first, "AAMkA2": second])
+        let cc = try await CommsHarness(periods: "{}", mails: ["AAMkA1": first, "AAMkA2": second])
         defer { Task { await cc.stop() } }
         try await cc.host.buildApplication().test(.router) { client in
             try await cc.outlook("AAMkA1")
@@ -32,6 +32,9 @@ struct CommsChannelTests {
             #expect(thread["sla"]?["target_seconds"] == 14_400)
             let messages = try await cc.api(client).get("/api/communication/messages?thread_id=\(id)").json["data"]?.arrayValue ?? []
             #expect(messages.filter { $0["message_type"] == "incoming" }.compactMap { $0["message_content"]?.stringValue } == ["Hij laadt niet.", "Nog steeds."])
+            #expect(messages.filter { $0["message_type"] == "auto_response" }.count == 1)
+            let mails = cc.mailSends.compactMap { try? $0.serialized() }
+            #expect(mails.count == 1 && mails.first?.contains("gesloten") == true)
         }
     }
 
