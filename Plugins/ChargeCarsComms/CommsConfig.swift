@@ -24,6 +24,8 @@ struct CommsConfig {
     /// SLA targets in seconds of business time, per channel type.
     var slaSeconds: [String: TimeInterval] = ["email_outlook": 4 * 3600, "whatsapp_business": 3600]
     var escalatedSeconds: TimeInterval = 30 * 60
+    /// A task's due time by priority when it is created without one, in business seconds.
+    var taskSeconds: [String: TimeInterval] = ["critical": 3600, "urgent": 2 * 3600, "high": 4 * 3600, "normal": 8 * 3600, "low": 24 * 3600]
     var executiveAfterSeconds: TimeInterval = 24 * 3600
     /// Thread type → team name.
     var routing = ["customer_support": "customer_service", "technical_issue": "technical", "sales_inquiry": "sales"]
@@ -49,6 +51,7 @@ struct CommsConfig {
         if let hours = sla?["whatsapp_hours"]?.doubleValue { slaSeconds["whatsapp_business"] = hours * 3600 }
         if let minutes = sla?["escalated_minutes"]?.doubleValue { escalatedSeconds = minutes * 60 }
         if let hours = sla?["executive_after_hours"]?.doubleValue { executiveAfterSeconds = hours * 3600 }
+        for (priority, hours) in sla?["task_hours"]?.objectValue ?? [:] { taskSeconds[priority] = hours.doubleValue.map { $0 * 3600 } }
         for (type, team) in json["routing"]?.objectValue ?? [:] { routing[type] = team.stringValue }
         for (name, team) in json["teams"]?.objectValue ?? [:] {
             let agents = (team["agents"]?.arrayValue ?? []).compactMap { agent -> Agent? in

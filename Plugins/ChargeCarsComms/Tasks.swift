@@ -43,7 +43,11 @@ extension ChargeCarsCommsPlugin {
         if let assignee = body["assigned_to_contact_id"]?.stringValue { request["assignee"] = .string(assignee) }
         if let conversationID = thread?.conversationID { request["conversation_id"] = .string(conversationID) }
         if let contactID = thread?.contactID { request["contact_id"] = .string(contactID) }
-        if let due = dueAt(date: details.dueDate, time: details.dueTime) { request["due_at"] = .number(Double(due)) }
+        if let due = dueAt(date: details.dueDate, time: details.dueTime) {
+            request["due_at"] = .number(Double(due))
+        } else if let seconds = config.taskSeconds[details.priority] {
+            request["due_at"] = .number(Double(millis(config.calendar.adding(seconds, to: host.now))))
+        }
         if let minutes = body["reminder_settings"]?["minutes_before"]?.doubleValue, let due = request["due_at"]?.doubleValue {
             request["reminder_at"] = .number(due - minutes * 60_000)
         }

@@ -80,7 +80,12 @@ struct CommsChannelTests {
         try await cc.host.buildApplication().test(.router) { client in
             let api = cc.api(client)
             #expect(try await api.post("/api/communication/threads", ["thread_subject": "Digest onderwerp", "thread_type": "customer_support"]).json["assigned_to_contact_id"] == "sarah")
-            #expect(try await api.post("/api/tasks", ["task_title": "Bel klant terug", "task_type": "callback", "assigned_to_contact_id": "sarah"]).status == .created)
+            let task = try await api.post("/api/tasks", ["task_title": "Bel klant terug", "task_type": "callback", "priority": "critical", "assigned_to_contact_id": "sarah"])
+            #expect(task.status == .created)
+            #expect(task.json["task_type"] == "callback" && task.json["priority"] == "critical" && task.json["status"] == "open")
+            #expect((task.json["due_at"]?.doubleValue ?? 0) > Double(Clock.nowMillis()), "no due date given: due one business hour on, by priority")
+            let listed = try await api.get("/api/tasks?assigned_to_contact_id=sarah").json["data"]?.arrayValue ?? []
+            #expect(listed.count == 1 && listed.first?["task_title"] == "Bel klant terug")
             let pending = try cc.host.services.jobs.list(tenantID: "lq", pluginID: "chargecars-comms", status: "pending", kind: "daily_digest")
             let first = try #require(pending.first?.runAt)
             await cc.run(until: Date(timeIntervalSince1970: Double(first) / 1000))
