@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import NIOCore
 import SwitchboardJSON
 import Testing
 
@@ -131,6 +132,65 @@ struct CommsInboundTests {
             let due = try #require(resumed["response_due_at"]?.doubleValue)
             #expect(due >= before + remaining * 1000 - 1000 && due <= Double(Clock.nowMillis()) + remaining * 1000 + 1000)
             #expect(Set(try cc.pendingSteps(id).keys) == ["reminder", "team_lead", "manager", "executive"])
+        }
+    }
+
+    @Test("the inbox sorts by priority then due time (or due first), pages by cursor, and filters overdue, mine and tasks")
+    func inbox() async throws {
+        let cc = try await CommsHarness()
+        defer { Task { await cc.stop() } }
+        try await cc.host.buildApplication().test(.router) { client in
+            let api = cc.api(client)
+            let day: Int64 = 86_400_000
+            let now = Clock.nowMillis()
+            let specs: [(String, String, String, Int64)] = [
+                ("low-old", "low", "whatsapp_business", now - 30 * day), ("urgent-new", "urgent", "whatsapp_business", now),
+                ("normal-old", "normal", "email_outlook", now - 30 * day), ("task", "high", "internal_task", now),
+            ]
+            for (subject, priority, channel, opened) in specs {
+                #expect(try await api.post("/api/communication/threads", [
+                    "thread_subject": .string(subject), "priority": .string(priority), "channel_type": .string(channel),
+                    "opened_at": .number(Double(opened)), "assigned_to_contact_id": subject == "task" ? "me-agent" : "sarah",
+                    "thread_type": subject == "task" ? "internal_task" : "customer_support",
+                ]).status == .created)
+            }
+            func subjects(_ query: String) async throws -> (names: [String], next: String?) {
+                let page = try await api.get("/api/communication/threads?\(query)").json
+                return (page["data"]?.arrayValue?.compactMap { $0["thread_subject"]?.stringValue } ?? [], page["next_cursor"]?.stringValue)
+            }
+            let first = try await subjects("limit=2")
+            #expect(first.names == ["urgent-new", "task"])
+            let cursor = try #require(first.next?.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let second = try await subjects("limit=2&cursor=\(cursor)")
+            #expect(second.names == ["normal-old", "low-old"] && second.next == nil)
+            #expect(try await subjects("sort=due").names == ["low-old", "normal-old", "urgent-new", "task"])
+            #expect(try await subjects("filter=overdue").names == ["normal-old", "low-old"])
+            #expect(try await subjects("filter=mine&assignee=me-agent").names == ["task"])
+            #expect(try await subjects("filter=tasks").names == ["task"])
+            #expect(try await api.get("/api/communication/threads?filter=nonsense").status == .unprocessableContent)
+        }
+    }
+
+    @Test("a WhatsApp image keeps its media metadata as the message's attachment")
+    func media() async throws {
+        let cc = try await CommsHarness()
+        defer { Task { await cc.stop() } }
+        try await cc.host.buildApplication().test(.router) { client in
+            let text = ChannelTests.whatsAppMessage(id: "wamid.M1", from: "31612345678", text: "x")
+            let body = text.replacingOccurrences(
+                of: #""type":"text","text":{"body":"x"}"#,
+                with: #""type":"image","image":{"id":"1048576","mime_type":"image/jpeg","sha256":"abc123","caption":"Foto van de meterkast"}"#)
+            #expect(body != text)
+            let status = try await client.execute(
+                uri: "/webhooks/whatsapp", method: .post,
+                headers: [.init("Host")!: "platform.example", .init("X-Hub-Signature-256")!: ChannelTests.signedWhatsApp(body), .contentType: "application/json"],
+                body: ByteBuffer(string: body)) { $0.status }
+            #expect(status == .ok)
+            await cc.run(until: Date())
+            let thread = try #require(try await cc.api(client).get("/api/communication/threads").json["data"]?.arrayValue?.first)
+            let messages = try await cc.api(client).get("/api/communication/messages?thread_id=\(thread["id"]?.stringValue ?? "")").json["data"]?.arrayValue ?? []
+            let attachment = try #require(messages.first { $0["message_type"] == "incoming" }?["attachments"]?.arrayValue?.first)
+            #expect(attachment["id"] == "1048576" && attachment["mime_type"] == "image/jpeg" && attachment["caption"] == "Foto van de meterkast")
         }
     }
 
