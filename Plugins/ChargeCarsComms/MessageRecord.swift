@@ -1,0 +1,51 @@
+import PluginAPI
+
+/// seed 004 `communication_message`: a thread's message. Incoming and outgoing ones point at the host
+/// message (`host_message_id`), which keeps the text; notes and notifications keep their own.
+struct MessageRecord: Codable {
+    var id: String
+    var threadID: String
+    var channelType: String
+    var messageType: String
+    var hostMessageID: String?
+    var senderContactID: String?
+    var senderExternal: JSON?
+    var recipientContactID: String?
+    var recipientExternal: JSON?
+    var subject: String?
+    var messageContent: String?
+    var messageHTML: String?
+    var attachments: [JSON] = []
+    var externalMessageID: String?
+    var deliveryStatus: String
+    var readAt: Int64?
+    var metadata: JSON = [:]
+    var createdAt: Int64
+
+    /// Messages of a thread sort by time under its prefix.
+    var key: String { "\(threadID)|\(String(format: "%015lld", createdAt))|\(id)" }
+
+    enum CodingKeys: String, CodingKey {
+        case id, subject, attachments, metadata
+        case threadID = "thread_id", channelType = "channel_type", messageType = "message_type", hostMessageID = "host_message_id"
+        case senderContactID = "sender_contact_id", senderExternal = "sender_external", recipientContactID = "recipient_contact_id"
+        case recipientExternal = "recipient_external", messageContent = "message_content", messageHTML = "message_html"
+        case externalMessageID = "external_message_id", deliveryStatus = "delivery_status", readAt = "read_at", createdAt = "created_at"
+    }
+}
+
+extension ChargeCarsCommsPlugin {
+    /// Stores a message and emits `message.new`.
+    func record(_ message: MessageRecord) throws {
+        try host.put(Collections.messages, message.key, message)
+        try host.put(Collections.messageKeys, message.id, message.key)
+        try host.emit(type: "message.new", data: try JSON(encoding: message))
+    }
+
+    /// An internal note, system notification or auto-response in a thread.
+    func appendNote(_ thread: ThreadRecord, type: String, text: String, at: Int64, sender: String? = nil) throws {
+        try record(MessageRecord(
+            id: newID(), threadID: thread.id, channelType: type == "auto_response" ? thread.channelType : "internal_comment",
+            messageType: type, senderContactID: sender, messageContent: text, deliveryStatus: "sent", createdAt: at))
+    }
+}
