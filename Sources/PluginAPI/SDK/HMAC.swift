@@ -1,5 +1,6 @@
-/// SHA-256 and HMAC-SHA256 (FIPS 180-4, RFC 2104) in plain Swift: the plugin links PluginAPI only.
-enum HMAC {
+/// SHA-256 and HMAC-SHA256 (FIPS 180-4, RFC 2104) in plain Swift, for plugins that sign or check
+/// webhooks: a plugin links PluginAPI only, so it cannot call OpenSSL itself.
+public enum HMAC {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -11,7 +12,8 @@ enum HMAC {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    static func sha256(_ message: [UInt8]) -> [UInt8] {
+    /// The SHA-256 digest of `message`.
+    public static func sha256(_ message: [UInt8]) -> [UInt8] {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var data = message + [0x80]
         while data.count % 64 != 56 { data.append(0) }
@@ -40,19 +42,21 @@ enum HMAC {
         return h.flatMap { v in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: v >> UInt32($0)) } }
     }
 
-    static func sha256(key: [UInt8], data: [UInt8]) -> [UInt8] {
+    /// HMAC-SHA256 of `data` under `key`.
+    public static func sha256(key: [UInt8], data: [UInt8]) -> [UInt8] {
         var key = key.count > 64 ? sha256(key) : key
         key += [UInt8](repeating: 0, count: 64 - key.count)
         return sha256(key.map { $0 ^ 0x5c } + sha256(key.map { $0 ^ 0x36 } + data))
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    /// Lowercase hex of `bytes`.
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xf)]] })
     }
 
     /// Whether `header` is `sha256=<hex>` of the body under `secret`, compared in constant time.
-    static func verify(header: String?, body: [UInt8], secret: String) -> Bool {
+    public static func verify(header: String?, body: [UInt8], secret: String) -> Bool {
         guard let header, header.hasPrefix("sha256="), !secret.isEmpty else { return false }
         let expected = Array(hex(sha256(key: Array(secret.utf8), data: body)).utf8)
         let given = Array(header.dropFirst(7).lowercased().utf8)
