@@ -84,7 +84,7 @@ struct ConsoleRoutes {
 
         console.post("/conversations/{id}/reply") { request, context -> Response in
             let form = try await Self.form(request, context)
-            let (tenant, session) = try Self.signedIn(context, form: form)
+            let (_, session) = try Self.signedIn(context, form: form)
             guard session.identity.can("messages:send") else { throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot send messages.") }
             let id = try context.parameter("id")
             let text = form["text"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "", template = form["template"] ?? ""
@@ -100,7 +100,7 @@ struct ConsoleRoutes {
 
         console.post("/conversations/{id}/owner") { request, context -> Response in
             let form = try await Self.form(request, context)
-            let (tenant, session) = try Self.signedIn(context, form: form)
+            let (_, session) = try Self.signedIn(context, form: form)
             guard session.identity.can("conversations:write") else { throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot take over conversations.") }
             let id = try context.parameter("id")
             let owner = form["owner"] == "bot" ? "bot" : "human"

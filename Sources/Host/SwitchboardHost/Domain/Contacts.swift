@@ -119,7 +119,7 @@ public struct ContactStore: Sendable {
     ) throws -> Contact? {
         let now = Clock.nowMillis()
         return try database.transaction { connection in
-            try connection.query("SELECT id FROM contacts WHERE tenant_id = $1 AND id = $2" + database.dialect.forUpdate, [.text(tenantID), .text(id)])
+            _ = try connection.query("SELECT id FROM contacts WHERE tenant_id = $1 AND id = $2" + database.dialect.forUpdate, [.text(tenantID), .text(id)])
             guard var contact = try find(tenantID: tenantID, .id(id), in: connection) else { return nil }
             if !attributes.isEmpty {
                 for (key, value) in attributes {

@@ -150,7 +150,7 @@ public struct ConversationStore: Sendable {
         attributes: [String: JSON] = [:]
     ) throws -> (before: Conversation, after: Conversation)? {
         try database.transaction { connection in
-            try connection.query("SELECT id FROM conversations WHERE tenant_id = $1 AND id = $2" + database.dialect.forUpdate, [.text(tenantID), .text(id)])
+            _ = try connection.query("SELECT id FROM conversations WHERE tenant_id = $1 AND id = $2" + database.dialect.forUpdate, [.text(tenantID), .text(id)])
             guard let before = try find(tenantID: tenantID, id: id, in: connection) else { return nil }
             var merged = before.attributes
             for (key, value) in attributes { merged[key] = value == .null ? nil : value }
