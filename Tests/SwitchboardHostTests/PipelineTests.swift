@@ -129,3 +129,41 @@ struct PipelineTests {
         }
     }
 }
+
+@Suite("Several hosts on one PostgreSQL database")
+struct MultiHostTests {
+    @Test("a tenant onboarded on one host is served by the other within a second, and disabled on both")
+    func onboardingReachesTheOtherHost() async throws {
+        try await PostgresTestServer.withSchema { url in
+            let yaml = manifest(slug: "first", domain: "first.localhost")
+            let hosts = try (0..<2).map { _ in
+                try TestEnvironment.host(manifests: ["first": yaml], configure: {
+                    $0.database = .postgres(url: url)
+                    $0.tenantSyncInterval = .milliseconds(100)
+                })
+            }
+            try await hosts[1].buildApplication().test(.router) { client in
+                let other = APIClient(client: client, host: "newco.localhost")
+                #expect(try await other.get("/api/v1/tenant").status == .notFound)
+                _ = try hosts[0].registry.onboard(yaml: manifest(slug: "newco", domain: "newco.localhost"), actor: "test")
+                let onboarded = ContinuousClock.now
+                var served = false
+                while !served, ContinuousClock.now - onboarded < .seconds(10) {
+                    served = try await other.get("/api/v1/tenant").status == .ok
+                    if !served { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(served, "the second host never served the tenant onboarded on the first")
+                #expect(ContinuousClock.now - onboarded < .seconds(10))
+
+                _ = try hosts[0].registry.disable(slug: "newco", actor: "test")
+                var gone = false
+                let disabled = ContinuousClock.now
+                while !gone, ContinuousClock.now - disabled < .seconds(10) {
+                    gone = try await other.get("/api/v1/tenant").status == .notFound
+                    if !gone { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(gone, "the second host still serves a tenant disabled on the first")
+            }
+        }
+    }
+}
