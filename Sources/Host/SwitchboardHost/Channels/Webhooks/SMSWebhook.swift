@@ -12,15 +12,8 @@ struct SMSWebhook {
             let body = try await WebhookSupport.rawBody(request, context)
             let candidates = support.candidates(context, kind: "sms")
             guard !candidates.isEmpty else { throw Problem(status: .notFound, title: "Not found", detail: "No tenant here receives SMS.") }
-            guard let header = request.headers[.xSignature], header.hasPrefix("sha256=") else {
-                throw support.rejectSignature("sms", tenants: candidates, context: context)
-            }
-            let given = Array(header.dropFirst("sha256=".count).lowercased().utf8)
-            let signed = try candidates.filter { tenant in
-                let secret = try WebhookSupport.secret(tenant.manifest.channels["sms"]!, "secret")
-                return Crypto.constantTimeEqual(Array(Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), data: body)).utf8), given)
-            }
-            guard !signed.isEmpty else { throw support.rejectSignature("sms", tenants: candidates, context: context) }
+            let signed = try support.tenantsSigningSHA256(
+                body, header: request.headers[.xSignature], kind: "sms", secretKey: "secret", candidates: candidates, context: context)
 
             var fields = try JSONBody.parse(body, allowed: nil)
             let from = fields.string("from", required: true, maxLength: 40) ?? ""

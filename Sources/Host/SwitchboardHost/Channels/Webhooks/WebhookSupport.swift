@@ -23,6 +23,21 @@ struct WebhookSupport: Sendable {
         return registry.active.filter { $0.manifest.channels[kind] != nil }
     }
 
+    /// The candidates whose channel secret signed `body` as `sha256=<hex HMAC-SHA256>` in `header`.
+    /// A missing header or no match is a 401, audited for every candidate.
+    func tenantsSigningSHA256(
+        _ body: [UInt8], header: String?, kind: String, secretKey: String, candidates: [Tenant], context: AppRequestContext
+    ) throws -> [Tenant] {
+        guard let header, header.hasPrefix("sha256=") else { throw rejectSignature(kind, tenants: candidates, context: context) }
+        let given = Array(header.dropFirst("sha256=".count).lowercased().utf8)
+        let signed = try candidates.filter { tenant in
+            let secret = try Self.secret(tenant.manifest.channels[kind]!, secretKey)
+            return Crypto.constantTimeEqual(Array(Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), data: body)).utf8), given)
+        }
+        guard !signed.isEmpty else { throw rejectSignature(kind, tenants: candidates, context: context) }
+        return signed
+    }
+
     /// Audits a forged or missing signature and answers 401.
     func rejectSignature(_ kind: String, tenants: [Tenant], context: AppRequestContext) -> Problem {
         for tenant in tenants {

@@ -27,15 +27,9 @@ struct WhatsAppWebhook {
             let body = try await WebhookSupport.rawBody(request, context)
             let candidates = support.candidates(context, kind: "whatsapp")
             guard !candidates.isEmpty else { throw Problem(status: .notFound, title: "Not found", detail: "No tenant here receives WhatsApp.") }
-            guard let header = request.headers[.xHubSignature256], header.hasPrefix("sha256=") else {
-                throw support.rejectSignature("whatsapp", tenants: candidates, context: context)
-            }
-            let given = Array(header.dropFirst("sha256=".count).lowercased().utf8)
-            let signed = try candidates.filter { tenant in
-                let secret = try WebhookSupport.secret(tenant.manifest.channels["whatsapp"]!, "app_secret")
-                return Crypto.constantTimeEqual(Array(Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), data: body)).utf8), given)
-            }
-            guard !signed.isEmpty else { throw support.rejectSignature("whatsapp", tenants: candidates, context: context) }
+            let signed = try support.tenantsSigningSHA256(
+                body, header: request.headers[.xHubSignature256], kind: "whatsapp", secretKey: "app_secret", candidates: candidates,
+                context: context)
             guard let payload = try? JSON.parse(bytes: body), payload["object"]?.stringValue == "whatsapp_business_account" else {
                 throw Problem(status: .badRequest, title: "Bad request", detail: "Not a WhatsApp Business Account notification.")
             }
