@@ -11,9 +11,7 @@ import Testing
 struct LeadQualifierComplianceTests {
     @Test("policy: a session text outside the 24 h window is blocked, the approved template goes, replies inside the window go")
     func serviceWindow() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             _ = try await lq.optIn(client)
             let contactID = try lq.contactID()
             let tenant = try #require(lq.host.registry.tenant(slug: "lq"))
@@ -36,9 +34,7 @@ struct LeadQualifierComplianceTests {
         }
         let hour = berlin(Date().addingTimeInterval(6 * 60))
         let from = hour + 2 <= 21 ? hour + 2 : 3
-        let lq = try await LeadQualifierHarness.start(messaging: String(format: "\"%02d:00-%02d:00\"", from, from + 1))
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run(messaging: String(format: "\"%02d:00-%02d:00\"", from, from + 1)) { lq, client in
             _ = try await lq.optIn(client)
             await lq.settle(advancing: .seconds(6 * 60))
             #expect(lq.whatsAppSends.isEmpty)
@@ -51,9 +47,7 @@ struct LeadQualifierComplianceTests {
 
     @Test("GDPR: export returns everything on the contact, revoke-consent blocks marketing and cancels it, delete erases; all audited")
     func privacy() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             _ = try await lq.optIn(client)
             await lq.settle(advancing: .seconds(6 * 60))
             try await lq.inbound(client, "ja")
@@ -92,9 +86,7 @@ struct LeadQualifierComplianceTests {
 
     @Test("CRM: a timeout and a 503 are retried until delivered; a CRM that keeps failing ends in the dead-letter list")
     func crmRetries() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             lq.behaviour.value.crmDelayFirst = true
             lq.behaviour.value.crmFailures = 1
             _ = try await lq.optIn(client)
@@ -116,34 +108,32 @@ struct LeadQualifierComplianceTests {
 
     @Test("KPIs match a hand-counted fixture, and attendance marks count toward the show-up rate")
     func kpis() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        // Ten leads in November, one in October (outside the range). Hand count for November:
-        // welcome sent 8, replied 6 → reply 0.75; flows answered 5, qualified 4 → 0.8;
-        // booked 2 of 4 → 0.5; attended 1 of 2 (marked over the API) → 0.5; opted out 2 of 10 → 0.2;
-        // response times 2, 4, 6, 10, 30 s → median 6 s.
-        let day: Int64 = 1_793_491_200_000  // 2026-11-01
-        let leads: [JSON] = [
-            ["contact_id": "c1", "optin_at": .number(Double(day)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 3000, "qualified": true, "booked_at": 5, "event_id": "e1"],
-            ["contact_id": "c2", "optin_at": .number(Double(day + 1)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 5000, "qualified": true, "booked_at": 5, "event_id": "e2"],
-            ["contact_id": "c3", "optin_at": .number(Double(day + 2)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 7000, "qualified": true],
-            ["contact_id": "c4", "optin_at": .number(Double(day + 3)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 11000, "qualified": true],
-            ["contact_id": "c5", "optin_at": .number(Double(day + 4)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 31000, "qualified": false],
-            ["contact_id": "c6", "optin_at": .number(Double(day + 5)), "welcome_sent_at": 1, "first_inbound_at": 1000, "opted_out_at": 9],
-            ["contact_id": "c7", "optin_at": .number(Double(day + 6)), "welcome_sent_at": 1],
-            ["contact_id": "c8", "optin_at": .number(Double(day + 7)), "welcome_sent_at": 1, "opted_out_at": 9],
-            ["contact_id": "c9", "optin_at": .number(Double(day + 8))],
-            ["contact_id": "c10", "optin_at": .number(Double(day + 9))],
-            ["contact_id": "old", "optin_at": .number(Double(day - 86_400_000)), "welcome_sent_at": 1, "qualified": true],
-        ]
-        let scope = RecordStore.Scope(tenantID: "lq", pluginID: "leadqualifier")
-        for lead in leads {
-            try lq.host.services.records.put(scope, collection: "leads", key: lead["contact_id"]!.stringValue!, value: try lead.serialized())
-        }
-        for event in ["e1", "e2"] {
-            try lq.host.services.records.put(scope, collection: "appointments", key: event, value: #"{"contact_id":"c\#(event.dropFirst())","starts_at":1}"#)
-        }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
+            // Ten leads in November, one in October (outside the range). Hand count for November:
+            // welcome sent 8, replied 6 → reply 0.75; flows answered 5, qualified 4 → 0.8;
+            // booked 2 of 4 → 0.5; attended 1 of 2 (marked over the API) → 0.5; opted out 2 of 10 → 0.2;
+            // response times 2, 4, 6, 10, 30 s → median 6 s.
+            let day: Int64 = 1_793_491_200_000  // 2026-11-01
+            let leads: [JSON] = [
+                ["contact_id": "c1", "optin_at": .number(Double(day)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 3000, "qualified": true, "booked_at": 5, "event_id": "e1"],
+                ["contact_id": "c2", "optin_at": .number(Double(day + 1)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 5000, "qualified": true, "booked_at": 5, "event_id": "e2"],
+                ["contact_id": "c3", "optin_at": .number(Double(day + 2)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 7000, "qualified": true],
+                ["contact_id": "c4", "optin_at": .number(Double(day + 3)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 11000, "qualified": true],
+                ["contact_id": "c5", "optin_at": .number(Double(day + 4)), "welcome_sent_at": 1, "first_inbound_at": 1000, "first_response_at": 31000, "qualified": false],
+                ["contact_id": "c6", "optin_at": .number(Double(day + 5)), "welcome_sent_at": 1, "first_inbound_at": 1000, "opted_out_at": 9],
+                ["contact_id": "c7", "optin_at": .number(Double(day + 6)), "welcome_sent_at": 1],
+                ["contact_id": "c8", "optin_at": .number(Double(day + 7)), "welcome_sent_at": 1, "opted_out_at": 9],
+                ["contact_id": "c9", "optin_at": .number(Double(day + 8))],
+                ["contact_id": "c10", "optin_at": .number(Double(day + 9))],
+                ["contact_id": "old", "optin_at": .number(Double(day - 86_400_000)), "welcome_sent_at": 1, "qualified": true],
+            ]
+            let scope = RecordStore.Scope(tenantID: "lq", pluginID: "leadqualifier")
+            for lead in leads {
+                try lq.host.services.records.put(scope, collection: "leads", key: lead["contact_id"]!.stringValue!, value: try lead.serialized())
+            }
+            for event in ["e1", "e2"] {
+                try lq.host.services.records.put(scope, collection: "appointments", key: event, value: #"{"contact_id":"c\#(event.dropFirst())","starts_at":1}"#)
+            }
             let api = lq.api(client)
             #expect(try await api.post("/api/leadqualifier/appointments/e1/attendance", ["attended": true]).status == .ok)
             #expect(try await api.post("/api/leadqualifier/appointments/e2/attendance", ["attended": false]).status == .ok)

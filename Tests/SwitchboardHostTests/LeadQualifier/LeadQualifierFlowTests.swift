@@ -10,9 +10,7 @@ import Testing
 struct LeadQualifierFlowTests {
     @Test("opt-in: a forged signature is refused; a signed one records consent and sends lead_welcome_v1 after 5 minutes")
     func optIn() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             #expect(try await lq.optIn(client, secret: "wrong").status == .unauthorized)
             let reply = try await lq.optIn(client)
             #expect(reply.status == .accepted)
@@ -36,9 +34,7 @@ struct LeadQualifierFlowTests {
 
     @Test("happy path: ja → Ads ja → ca. 250 → qualified, two slots, booked with three reminders; reschedule moves them, cancel cancels them")
     func happyPath() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             let contactID = try #require(try await lq.optIn(client).json["contact_id"]?.stringValue)
             await lq.settle(advancing: .seconds(6 * 60))
             try await lq.inbound(client, "Ja passt")
@@ -95,9 +91,7 @@ struct LeadQualifierFlowTests {
 
     @Test("disqualify: no ads ends with a resource link; under 100 leads ends with 'später wieder melden'")
     func disqualify() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             _ = try await lq.optIn(client)
             _ = try await lq.optIn(client, phone: "+16505559999", name: "Ben")
             await lq.settle(advancing: .seconds(6 * 60))
@@ -120,9 +114,7 @@ struct LeadQualifierFlowTests {
 
     @Test("follow-ups: lead_nudge_v1 after 30 minutes of silence, then the 24 h follow-up; a reply cancels what is pending")
     func followUps() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             _ = try await lq.optIn(client)
             await lq.settle(advancing: .seconds(6 * 60))
             try await lq.inbound(client, "ja")
@@ -140,9 +132,7 @@ struct LeadQualifierFlowTests {
 
     @Test("an ambiguous answer gets one clarifying question; a duplicate webhook gets no second reply")
     func clarifyAndDuplicate() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             _ = try await lq.optIn(client)
             await lq.settle(advancing: .seconds(6 * 60))
             try await lq.inbound(client, "ja", id: "wamid.DUP")

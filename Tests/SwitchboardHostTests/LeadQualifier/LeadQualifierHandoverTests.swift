@@ -27,9 +27,7 @@ struct LeadQualifierHandoverTests {
 
     @Test("an explicit request hands over; the bot stays silent until released, then carries on")
     func explicitRequest() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             let contactID = try await Self.atQ1(lq, client)
             try await lq.inbound(client, "Kann mich ein Berater anrufen?")
             let audit = try Self.expectHandover(lq, contactID, reason: "requested")
@@ -50,9 +48,7 @@ struct LeadQualifierHandoverTests {
 
     @Test("negative sentiment above the threshold hands over and records the score")
     func sentiment() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             let contactID = try await Self.atQ1(lq, client)
             try await lq.inbound(client, "Das ist echt nervig und totale Abzocke!!!")
             let audit = try Self.expectHandover(lq, contactID, reason: "negative_sentiment")
@@ -63,9 +59,7 @@ struct LeadQualifierHandoverTests {
 
     @Test("more than two misunderstandings in a row hand over")
     func misunderstandings() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             let contactID = try await Self.atQ1(lq, client)
             try await lq.inbound(client, "hmm")
             try await lq.inbound(client, "öhm")
@@ -77,9 +71,7 @@ struct LeadQualifierHandoverTests {
 
     @Test("a price or contract question the knowledge base cannot answer is not guessed: it hands over")
     func unsurePriceQuestion() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             let contactID = try await Self.atQ1(lq, client)
             try await lq.inbound(client, "Welche Rabattstaffel gibt es für Konzerne mit Sondervertrag?")
             let audit = try Self.expectHandover(lq, contactID, reason: "price_contract_unsure")
@@ -89,9 +81,7 @@ struct LeadQualifierHandoverTests {
 
     @Test("a free-text question gets an extractive answer from the approved files, with its source, then the open question again")
     func extractiveAnswer() async throws {
-        let lq = try await LeadQualifierHarness.start()
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run { lq, client in
             let contactID = try await Self.atQ1(lq, client)
             try await lq.inbound(client, "Was kostet das Monatspaket?")
             let answer = try #require(lq.whatsAppSends.last)
@@ -109,9 +99,7 @@ struct LeadQualifierHandoverTests {
 
     @Test("with a chat-completions endpoint the model answers from the retrieved passages; an answer naming no source is rejected")
     func modelAnswer() async throws {
-        let lq = try await LeadQualifierHarness.start(withLLM: true)
-        defer { Task { await lq.stop() } }
-        try await lq.host.buildApplication().test(.router) { client in
+        try await LeadQualifierHarness.run(withLLM: true) { lq, client in
             let contactID = try await Self.atQ1(lq, client)
             try await lq.inbound(client, "Wie schnell ist der Bot startklar?")
             #expect(lq.whatsAppSends.last?.contains("[faq.md]") == true)

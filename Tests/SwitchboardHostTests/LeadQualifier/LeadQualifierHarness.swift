@@ -97,6 +97,22 @@ final class LeadQualifierHarness: @unchecked Sendable {
 
     func stop() async { await server.stop() }
 
+    /// Starts a harness, runs `body` against its application, and stops the fake provider afterwards,
+    /// whether or not `body` throws.
+    static func run(
+        config: String = "", messaging: String = "\"00:00-23:59\"", withLLM: Bool = false,
+        _ body: @escaping @Sendable (LeadQualifierHarness, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let lq = try await start(config: config, messaging: messaging, withLLM: withLLM)
+        do {
+            try await lq.host.buildApplication().test(.router) { client in try await body(lq, client) }
+        } catch {
+            await lq.stop()
+            throw error
+        }
+        await lq.stop()
+    }
+
     /// Runs every due job at the test clock, first catching it up with real time (the host stamps jobs with it).
     func settle(advancing duration: Duration = .zero, rounds: Int = 50) async {
         clock.advance(to: Clock.nowMillis() + duration.inMilliseconds)
