@@ -49,6 +49,7 @@ public struct SwitchboardHost: Sendable {
         MessageRoutes().register(api)
         CalendarRoutes().register(api)
         ConsoleRoutes().register(on: router)
+        ConsoleAssets.register(on: router)
         let webhooks = WebhookSupport(registry: registry)
         SandboxWebhook(support: webhooks).register(on: router)
         WhatsAppWebhook(support: webhooks).register(on: router)

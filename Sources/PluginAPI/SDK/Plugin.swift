@@ -30,15 +30,18 @@ public struct Capabilities: OptionSet, Sendable {
 }
 
 /// An HTTP route a plugin serves on its tenants' domains, and the permission it requires.
+/// A route under `/console/app/` is a console page; a GET page with a `nav` label is listed in the console's navigation.
 public struct Route: Codable, Sendable {
     public var method: String
     public var path: String
     public var permission: String
+    public var nav: String?
 
-    public init(_ method: String, _ path: String, permission: String) {
+    public init(_ method: String, _ path: String, permission: String, nav: String? = nil) {
         self.method = method
         self.path = path
         self.permission = permission
+        self.nav = nav
     }
 }
 
