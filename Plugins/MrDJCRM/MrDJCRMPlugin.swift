@@ -30,7 +30,7 @@ final class MrDJCRMPlugin: Plugin {
             Route("GET", "/api/crm/analytics", permission: "analytics:read"),
             Route("POST", "/hooks/mrdj/website-form", permission: "public"),
             Route("POST", "/hooks/mrdj/mollie", permission: "public"),
-        ]
+        ] + consoleRoutes
     )
 
     let host: PluginAPI.Host
@@ -46,6 +46,7 @@ final class MrDJCRMPlugin: Plugin {
     }
 
     func handleHTTP(_ request: HTTPRequest) throws -> HTTPResponse {
+        if request.route.hasPrefix("/console/app/") { return try consolePage(request) }
         let id = request.params["id"] ?? ""
         switch (request.method, request.route) {
         case ("GET", "/api/crm/leads"): return try list(Collections.leads, Lead.self, request, filters: ["status", "pipeline", "owner", "contact_id", "email"])

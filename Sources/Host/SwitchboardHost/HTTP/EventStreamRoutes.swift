@@ -52,7 +52,8 @@ struct EventStreamRoutes {
         guard let tenant = registry.tenant(forHost: host) else { return nil }
         let identity: Identity?
         if request.uri.path == Self.consolePath {
-            guard let origin = request.headers[.origin], URL(string: origin)?.host == TenantRegistry.hostName(host) else { return nil }
+            let origins = request.headers[values: .origin]
+            guard !origins.isEmpty, origins.allSatisfy({ URL(string: $0)?.host == TenantRegistry.hostName(host) }) else { return nil }
             identity = try await ConsoleSessions.session(of: request, tenant: tenant)?.identity
         } else {
             var bearer = request.uri.queryParameters.get("access_token").map { String($0) }
