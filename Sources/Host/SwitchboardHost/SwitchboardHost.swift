@@ -35,6 +35,7 @@ public struct SwitchboardHost: Sendable {
         }
         HealthRoutes(registry: registry).register(on: router)
         AdminRoutes(registry: registry, adminToken: configuration.adminToken).register(on: router)
+        AdminConsoleRoutes(registry: registry, adminToken: configuration.adminToken).register(on: router)
         let api = APIRoutes(router: router)
         TenantRoutes().register(api)
         ContactRoutes().register(api)

@@ -6,7 +6,8 @@ enum ConsoleTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("layout", layout), ("login", login), ("inbox", inbox), ("inbox_rows", inboxRows), ("conversation", conversation),
-            ("conversation_messages", conversationMessages),
+            ("conversation_messages", conversationMessages), ("admin_login", adminLogin), ("admin_tenants", adminTenants),
+            ("admin_onboard", adminOnboard), ("admin_plugins", adminPlugins),
         ] {
             // The templates are constants of this file: a parse error is a programming error caught by the tests.
             if let template = try? MustacheTemplate(string: text) { library.register(template, named: name) }
@@ -33,7 +34,7 @@ enum ConsoleTemplates {
         <span class="spacer"></span>
         {{#user}}<button type="button" data-notifications hidden>Enable notifications</button>
         <span>{{user}}</span>
-        <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button>Log out</button></form>{{/user}}
+        <form method="post" action="{{#logout}}{{logout}}{{/logout}}{{^logout}}/console/logout{{/logout}}"><input type="hidden" name="csrf" value="{{csrf}}"><button>Log out</button></form>{{/user}}
         </header>
         <main id="main">{{{content}}}</main>
         </body>
