@@ -46,6 +46,7 @@ struct ConsoleRoutes {
         }
 
         let console = router.group("/console").add(middleware: ConsoleSessionMiddleware())
+        ConsoleContactRoutes().register(on: console)
 
         console.post("/logout") { request, context -> Response in
             let (tenant, session) = try Self.signedIn(context, form: try await Self.form(request, context))
@@ -152,9 +153,13 @@ struct ConsoleRoutes {
 
     /// The tenant and the signed-in user; a missing session redirects to the sign-in page, a bad CSRF token is a 403.
     /// Pass the posted `form` of a state-changing request: its CSRF token must match the session's.
-    static func signedIn(_ context: AppRequestContext, form: [String: String]? = nil) throws -> (Tenant, ConsoleSessions.Session) {
+    /// A `permission` the user's role lacks is a 403.
+    static func signedIn(_ context: AppRequestContext, form: [String: String]? = nil, permission: String? = nil) throws -> (Tenant, ConsoleSessions.Session) {
         let tenant = try context.requireTenant()
         guard let session = context.consoleSession else { throw ConsoleRedirect(location: "/console/login") }
+        if let permission, !session.identity.can(permission) {
+            throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot do this (it needs \(permission)).")
+        }
         if let form {
             guard let given = form["csrf"], Crypto.constantTimeEqual(Array(given.utf8), Array(session.csrfToken.utf8)) else {
                 throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or wrong.")
