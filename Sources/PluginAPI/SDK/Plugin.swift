@@ -34,11 +34,15 @@ public struct Route: Codable, Sendable {
     public var method: String
     public var path: String
     public var permission: String
+    /// `"<group> <command>"` to make this POST route a file command of the host's CLI
+    /// (`switchboard <group> <command> --tenant … FILE`): the host sends the file in batches (docs/plugin-abi.md).
+    public var cli: String?
 
-    public init(_ method: String, _ path: String, permission: String) {
+    public init(_ method: String, _ path: String, permission: String, cli: String? = nil) {
         self.method = method
         self.path = path
         self.permission = permission
+        self.cli = cli
     }
 }
 

@@ -3,6 +3,9 @@ public struct PluginRoute: Codable, Sendable, Hashable {
     public let method: String
     public let path: String
     public let permission: String
+    /// The shell command that feeds this route a file in batches, `"<group> <command>"` (e.g. `"crm import"`);
+    /// see `PluginFileCommand` and docs/plugin-abi.md.
+    public var cli: String? = nil
 
     /// The permission of a route anyone may call; the plugin authenticates such callers itself.
     public static let publicPermission = "public"
@@ -19,6 +22,12 @@ public struct PluginRoute: Codable, Sendable, Hashable {
             return "path \(path) is under \(reserved), which the host reserves"
         }
         if permission.isEmpty { return "route \(method) \(path) names no permission" }
+        if let cli {
+            let words = cli.split(separator: " ", omittingEmptySubsequences: false)
+            guard method == "POST", !path.contains("{"), words.count == 2, words.allSatisfy({ $0.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil }) else {
+                return "route \(method) \(path): cli \"\(cli)\" must be \"<group> <command>\" in lowercase, on a POST route without parameters"
+            }
+        }
         return nil
     }
 
