@@ -65,7 +65,6 @@ struct PluginFileCommand: ParsableCommand {
             }
             progress.draw(start + batch.count)
         }
-        if rows.isEmpty { progress.draw(0) }
         print(report.text)
         if report.failedRows > 0 { throw ExitCode(1) }
     }

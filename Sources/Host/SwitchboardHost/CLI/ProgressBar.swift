@@ -1,10 +1,9 @@
 import Foundation
 
-/// A one-line progress bar on standard error: `[########------------]  120/300 rows  40%`, redrawn in place.
+/// A one-line progress bar on standard error, `[############------------------] 120/300 rows 40%`, redrawn in place.
 struct ProgressBar {
     let total: Int
     let width = 30
-    var output: (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
 
     /// The bar's text for `done` of `total`.
     func line(_ done: Int) -> String {
@@ -15,6 +14,6 @@ struct ProgressBar {
     }
 
     func draw(_ done: Int) {
-        output("\r" + line(done) + (done >= total ? "\n" : ""))
+        FileHandle.standardError.write(Data(("\r" + line(done) + (done >= total ? "\n" : "")).utf8))
     }
 }
