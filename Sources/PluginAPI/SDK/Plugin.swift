@@ -36,12 +36,16 @@ public struct Route: Codable, Sendable {
     public var path: String
     public var permission: String
     public var nav: String?
+    /// `"<group> <command>"` to make this POST route a file command of the host's CLI
+    /// (`switchboard <group> <command> --tenant … FILE`): the host sends the file in batches (docs/plugin-abi.md).
+    public var cli: String?
 
-    public init(_ method: String, _ path: String, permission: String, nav: String? = nil) {
+    public init(_ method: String, _ path: String, permission: String, nav: String? = nil, cli: String? = nil) {
         self.method = method
         self.path = path
         self.permission = permission
         self.nav = nav
+        self.cli = cli
     }
 }
 

@@ -14,7 +14,7 @@ public struct SwitchboardCommand: AsyncParsableCommand {
               SWITCHBOARD_ADMIN_TOKEN    bearer token for the platform admin API (/admin/v1); unset disables it
               SWITCHBOARD_TRUSTED_PROXIES  comma-separated proxy IPs whose X-Forwarded-Host is honoured
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, TenantsCommand.self, PluginsCommand.self, TokensCommand.self, UsersCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, TenantsCommand.self, PluginsCommand.self, TokensCommand.self, UsersCommand.self, PluginFileCommand.self],
         defaultSubcommand: nil)
 
     public init() {}
@@ -22,7 +22,7 @@ public struct SwitchboardCommand: AsyncParsableCommand {
     /// Parses the command line and runs the chosen subcommand, awaiting async ones.
     public static func runFromCommandLine() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(routingPluginCommands(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -31,6 +31,17 @@ public struct SwitchboardCommand: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+extension SwitchboardCommand {
+    /// `switchboard crm import …` → `switchboard file-command crm import …`: a first word that is no built-in
+    /// command names a plugin's command group.
+    static func routingPluginCommands(_ arguments: [String]) -> [String] {
+        guard let first = arguments.first, !first.hasPrefix("-"), first != "help",
+            !configuration.subcommands.contains(where: { $0._commandName == first })
+        else { return arguments }
+        return [PluginFileCommand._commandName] + arguments
     }
 }
 

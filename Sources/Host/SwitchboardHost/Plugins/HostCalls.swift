@@ -30,6 +30,7 @@ enum HostCalls {
         "pdf.render": renderPDF,
         "secrets.seal": sealSecret,
         "secrets.open": openSecret,
+        "store.batch": storeBatch,
     ]
 
     // MARK: Helpers
@@ -310,6 +311,29 @@ enum HostCalls {
         guard let document = request["document"], document.objectValue != nil else { throw HostCallError.badArgument("\"document\" is required") }
         let bytes = try PDFRenderer.render(document)
         return ["pdf_base64": .string(Data(bytes).base64EncodedString()), "size": .number(Double(bytes.count))]
+    }
+
+    // MARK: Record store
+
+    /// Most writes one `store.batch` takes.
+    static let maxBatchWrites = 1000
+
+    /// `{writes: [{collection, key, value} | {collection, key, delete: true}]}`: the instance's records, put and
+    /// deleted in order in one transaction, so that either every write lands or none does.
+    private static let storeBatch: Method = { host, request in
+        guard let list = request["writes"]?.arrayValue, list.count <= maxBatchWrites else {
+            throw HostCallError.badArgument("\"writes\" must be a list of at most \(maxBatchWrites) writes")
+        }
+        let writes = try list.enumerated().map { index, write -> RecordStore.Write in
+            guard let collection = write["collection"]?.stringValue, let key = write["key"]?.stringValue,
+                [collection, key].allSatisfy({ !$0.isEmpty && $0.utf8.count <= 200 })
+            else { throw HostCallError.badArgument("writes[\(index)] needs a collection and a key of 1 to 200 bytes") }
+            if write["delete"]?.boolValue == true { return RecordStore.Write(collection: collection, key: key, value: nil) }
+            guard let value = write["value"] else { throw HostCallError.badArgument("writes[\(index)] needs a value or delete: true") }
+            return RecordStore.Write(collection: collection, key: key, value: try value.serialized())
+        }
+        try host.services.records.apply(host.recordScope, writes)
+        return ["written": .number(Double(writes.count))]
     }
 
     // MARK: Secrets at rest (AES-256-GCM under SWITCHBOARD_MASTER_KEY, bound to the tenant)

@@ -6,12 +6,16 @@ public struct PluginRoute: Codable, Sendable, Hashable {
     public let path: String
     public let permission: String
     public let nav: String?
+    /// The shell command that feeds this route a file in batches, `"<group> <command>"` (e.g. `"crm import"`);
+    /// see `PluginFileCommand` and docs/plugin-abi.md.
+    public let cli: String?
 
-    public init(method: String, path: String, permission: String, nav: String? = nil) {
+    public init(method: String, path: String, permission: String, nav: String? = nil, cli: String? = nil) {
         self.method = method
         self.path = path
         self.permission = permission
         self.nav = nav
+        self.cli = cli
     }
 
     /// The permission of a route anyone may call; the plugin authenticates such callers itself.
@@ -36,6 +40,12 @@ public struct PluginRoute: Codable, Sendable, Hashable {
         if permission.isEmpty { return "route \(method) \(path) names no permission" }
         if isConsolePage && permission == Self.publicPermission { return "console page \(path) cannot be public" }
         if nav != nil && !(isConsolePage && method == "GET") { return "route \(method) \(path) has a nav label, but only GET console pages (\(Self.consolePagePrefix)…) can" }
+        if let cli {
+            let words = cli.split(separator: " ", omittingEmptySubsequences: false)
+            guard method == "POST", !path.contains("{"), words.count == 2, words.allSatisfy({ $0.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil }) else {
+                return "route \(method) \(path): cli \"\(cli)\" must be \"<group> <command>\" in lowercase, on a POST route without parameters"
+            }
+        }
         return nil
     }
 
