@@ -15,7 +15,7 @@ public struct SwitchboardHost: Sendable {
         let database = try configuration.database.open(poolSize: configuration.databasePoolSize) { logger.info("\($0)") }
         let services = HostServices(
             database: database, logger: logger, providerTimeoutMillis: configuration.providerTimeoutMillis,
-            tenantFilesRoot: configuration.tenantsDirectory)
+            tenantFilesRoot: configuration.tenantsDirectory, mediaRoot: configuration.dataDirectory + "/files")
         ChannelJobs.register(services)
         let catalog = PluginCatalog(directory: configuration.pluginsDirectory, logger: logger)
         let registry = TenantRegistry(catalog: catalog, services: services)

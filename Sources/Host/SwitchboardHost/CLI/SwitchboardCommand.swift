@@ -10,6 +10,7 @@ public struct SwitchboardCommand: AsyncParsableCommand {
             Configuration comes from flags and these environment variables:
               SWITCHBOARD_DATABASE_URL   sqlite:///path/to/file.sqlite (default ./data/switchboard.sqlite) or postgres://…
               SWITCHBOARD_TENANTS_DIR    directory of tenant manifests applied at start (default ./tenants)
+              SWITCHBOARD_DATA_DIR       the host's files, e.g. inbound media in files/<tenant>/media (default ./data)
               SWITCHBOARD_PLUGINS_DIR    directory of plugin libraries (default: beside the executable)
               SWITCHBOARD_ADMIN_TOKEN    bearer token for the platform admin API (/admin/v1); unset disables it
               SWITCHBOARD_TRUSTED_PROXIES  comma-separated proxy IPs whose X-Forwarded-Host is honoured

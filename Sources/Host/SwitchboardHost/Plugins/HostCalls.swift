@@ -11,6 +11,7 @@ enum HostCalls {
         "contacts.create": createContact,
         "contacts.delete": deleteContact,
         "contacts.list": listContacts,
+        "records.aggregate": aggregateRecords,
         "conversations.get": getConversation,
         "conversations.list": listConversations,
         "conversations.update": updateConversation,
@@ -94,6 +95,15 @@ enum HostCalls {
         return ["deleted": true]
     }
 
+    // MARK: Records
+
+    /// Counts, sums, averages, extremes and percentiles over the plugin's own records (`RecordAggregate`).
+    private static let aggregateRecords: Method = { host, request in
+        let query: RecordAggregate
+        do { query = try RecordAggregate(request) } catch let invalid as RecordAggregate.Invalid { throw HostCallError.badArgument(invalid.description) }
+        return try host.services.records.aggregate(.init(tenantID: host.tenantID, pluginID: host.pluginID), query)
+    }
+
     // MARK: Conversations and messages
 
     private static let getConversation: Method = { host, request in
@@ -136,11 +146,24 @@ enum HostCalls {
         return try JSON(encoding: host.services.conversations.find(tenantID: host.tenantID, id: id))
     }
 
+    /// One page of a conversation's messages, each with its `details`: what the channel adapter kept of an
+    /// inbound message (an email's subject and HTML, stored attachments) or an outbound one's variables.
     private static let listMessages: Method = { host, request in
         let id = try required(request, "conversation_id")
-        return try JSON(encoding: host.services.conversations.messages(
+        var page = try JSON(encoding: host.services.conversations.messages(
             tenantID: host.tenantID, conversationID: id,
-            page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 100), cursor: request["cursor"]?.stringValue)))
+            page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 100), cursor: request["cursor"]?.stringValue))).objectValue ?? [:]
+        let rows = try host.services.database.read {
+            try $0.query("SELECT id, variables FROM messages WHERE tenant_id = $1 AND conversation_id = $2", [.text(host.tenantID), .text(id)])
+        }
+        var details: [String: JSON] = [:]
+        for row in rows { details[row.string("id") ?? ""] = row.string("variables").flatMap { try? JSON.parse($0) } }
+        page["data"] = .array((page["data"]?.arrayValue ?? []).map { message in
+            var message = message.objectValue ?? [:]
+            message["details"] = details[message["id"]?.stringValue ?? ""] ?? .object([:])
+            return .object(message)
+        })
+        return .object(page)
     }
 
     // MARK: Tasks
