@@ -279,6 +279,25 @@ struct TutorBotFlowTests {
         }
     }
 
+    @Test("the flow state lives in conversation attributes: a restarted host carries on mid-intake")
+    func survivesRestart() async throws {
+        try await Self.withBot { bot in
+            let kim = "+31699999999"
+            for text in ["Hoi", "Ik ben Kim", "1", "havo"] { try await bot.say(kim, text) }
+            #expect(try bot.conversation(kim).attributes["bot_step"] == "ask_subject")
+
+            // A new host process on the same database: fresh plugin instances, nothing kept in memory.
+            let restarted = try SwitchboardHost.start(bot.host.configuration, logger: TestEnvironment.logger)
+            let scheduler = SchedulerService(registry: restarted.registry, settings: restarted.configuration.scheduler, workerID: "restarted")
+            try await restarted.buildApplication().test(.router) { client in
+                let again = Bot(host: restarted, scheduler: scheduler, api: APIClient(client: client, host: "tutorbot.localhost"), chatwoot: nil)
+                try await again.say(kim, "natuurkunde")
+                #expect(try again.attribute(kim, "subject") == "natuurkunde" && again.attribute(kim, "education_level") == "havo")
+                #expect(try again.replies(kim).last?.contains("In welk jaar") == true)
+            }
+        }
+    }
+
     @Test("GET /api/tutorbot/slots: segment and profile, busy calendar events with buffers, now only for tenant:admin")
     func slotsRoute() async throws {
         try await Self.withBot { bot in
