@@ -47,6 +47,7 @@ struct ConsoleRoutes {
 
         let console = router.group("/console").add(middleware: ConsoleSessionMiddleware())
         ConsoleContactRoutes().register(on: console)
+        ConsoleSettingsRoutes().register(on: console)
 
         console.post("/logout") { request, context -> Response in
             let (tenant, session) = try Self.signedIn(context, form: try await Self.form(request, context))

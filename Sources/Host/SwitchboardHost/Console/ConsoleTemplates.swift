@@ -7,7 +7,7 @@ enum ConsoleTemplates {
         for (name, text) in [
             ("layout", layout), ("login", login), ("inbox", inbox), ("inbox_rows", inboxRows), ("conversation", conversation),
             ("conversation_messages", conversationMessages), ("admin_login", adminLogin), ("admin_tenants", adminTenants),
-            ("admin_onboard", adminOnboard), ("admin_plugins", adminPlugins), ("contacts", contacts), ("contact", contact),
+            ("admin_onboard", adminOnboard), ("admin_plugins", adminPlugins), ("contacts", contacts), ("contact", contact), ("settings", settings),
         ] {
             // The templates are constants of this file: a parse error is a programming error caught by the tests.
             if let template = try? MustacheTemplate(string: text) { library.register(template, named: name) }
