@@ -27,12 +27,7 @@ struct LeadQualifierComplianceTests {
 
     @Test("policy: outside the allowed hours the welcome is moved into them, not dropped")
     func quietHours() async throws {
-        let berlin: @Sendable (Date) -> Int = { date in
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "Europe/Berlin")!
-            return calendar.component(.hour, from: date)
-        }
-        let hour = berlin(Date().addingTimeInterval(6 * 60))
+        let hour = try #require(LeadQualifierHarness.berlin(Clock.nowMillis() + 6 * 60_000).hour)
         let from = hour + 2 <= 21 ? hour + 2 : 3
         try await LeadQualifierHarness.run(messaging: String(format: "\"%02d:00-%02d:00\"", from, from + 1)) { lq, client in
             _ = try await lq.optIn(client)
@@ -40,7 +35,7 @@ struct LeadQualifierComplianceTests {
             #expect(lq.whatsAppSends.isEmpty)
             let shifted = try lq.host.services.audit.entries(tenantID: "lq", action: "policy_shifted_send")
             let sendAt = try #require(shifted.first?.details["send_at"]?.doubleValue)
-            let local = berlin(Date(timeIntervalSince1970: sendAt / 1000))
+            let local = LeadQualifierHarness.berlin(Int64(sendAt)).hour
             #expect(local == from && shifted.first?.details["reason"] == "quiet_hours")
         }
     }
@@ -94,7 +89,7 @@ struct LeadQualifierComplianceTests {
             let crm = try lq.jobs(kind: "crm_post")
             #expect(crm.count == 1 && crm.first?.status == "done" && crm.first?.attempts == 3, "timeout, 503, then delivered")
             let post = try #require(lq.server.requests.last { $0.path == "/crm" })
-            let signature = "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array("crm-secret".utf8), data: Array(post.body.utf8)))
+            let signature = "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array("crm-secret".utf8), data: post.body))
             #expect(post.headers["x-signature"] == signature)
             #expect(lq.crmPosts.last?["type"] == "lead_upsert")
 
