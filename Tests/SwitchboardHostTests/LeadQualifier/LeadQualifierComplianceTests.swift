@@ -14,14 +14,64 @@ struct LeadQualifierComplianceTests {
         try await LeadQualifierHarness.run { lq, client in
             _ = try await lq.optIn(client)
             let contactID = try lq.contactID()
-            let tenant = try #require(lq.host.registry.tenant(slug: "lq"))
-            let blocked = try Outbound(services: lq.host.services).send(
-                .init(contactID: contactID, channel: "whatsapp", type: "session_text", text: "Hallo"), tenant: tenant, actor: "test")
-            #expect(blocked.status == "blocked" && blocked.reason == "outside_service_window")
+            let api = lq.api(client)
+            func send(_ message: JSON) async throws -> APIClient.Reply {
+                var body = message.objectValue ?? [:]
+                body["contact_id"] = .string(contactID)
+                body["channel"] = "whatsapp"
+                return try await api.post("/api/v1/messages/send", .object(body))
+            }
+            let blocked = try await send(["type": "session_text", "text": "Hallo"])
+            #expect(blocked.status == .unprocessableContent && blocked.json["errors"]?.arrayValue?.first?["message"] == "outside_service_window")
             await lq.settle(advancing: .seconds(6 * 60))
             #expect(lq.whatsAppSends == ["template:lead_welcome_v1"], "the template went; the blocked text did not")
             try await lq.inbound(client, "ja")
             #expect(lq.whatsAppSends.last?.contains("Schaltest du") == true, "inside the window a session text goes")
+
+            // The window the lead's "ja" opened closes 24 h later: a text meant for after that is blocked, a template is not.
+            let late = JSON.number(Double(Clock.nowMillis() + 25 * 3_600_000))
+            let expired = try await send(["type": "session_text", "text": "Noch da?", "send_at": late])
+            #expect(expired.status == .unprocessableContent && expired.json["errors"]?.arrayValue?.first?["message"] == "outside_service_window")
+            let template = try await send(["type": "template", "template_name": "lead_followup_24h_v1", "variables": ["1": "Anna"], "send_at": late])
+            #expect(template.status == .accepted && template.json["status"] == "scheduled")
+            let reasons = try lq.host.services.audit.entries(tenantID: "lq", action: "policy_blocked_send").compactMap { $0.details["reason"]?.stringValue }
+            #expect(reasons == ["outside_service_window", "outside_service_window"], "both blocks audited")
+        }
+    }
+
+    @Test("consent revoked by STOP over WhatsApp: follow-ups cancelled, a scheduled campaign blocked at delivery, new marketing refused, service replies still go")
+    func stopBlocksMarketing() async throws {
+        try await LeadQualifierHarness.run { lq, client in
+            _ = try await lq.optIn(client)
+            await lq.settle(advancing: .seconds(6 * 60))
+            try await lq.inbound(client, "ja")
+            let contactID = try lq.contactID()
+            let api = lq.api(client)
+            let campaign = try await api.post("/api/v1/messages/send", [
+                "contact_id": .string(contactID), "channel": "whatsapp", "type": "template", "template_name": "lead_followup_48h_v1",
+                "send_at": .number(Double(Clock.nowMillis() + 2 * 3_600_000)),
+            ])
+            #expect(campaign.status == .accepted && campaign.json["status"] == "scheduled")
+            #expect(try lq.jobs(status: "pending").count == 3, "the nudge and both follow-ups wait")
+
+            try await lq.inbound(client, "STOP")
+            #expect(lq.whatsAppSends.last?.contains("keine Nachrichten mehr") == true)
+            #expect(try lq.host.services.contacts.find(tenantID: "lq", .id(contactID))?.attributes["consent_status"] == "revoked")
+            #expect(try lq.host.services.audit.entries(tenantID: "lq", action: "consent_revoked").first?.details["source"] == "whatsapp_stop")
+            #expect(try lq.jobs(status: "pending").isEmpty, "the follow-ups are cancelled")
+
+            await lq.settle(advancing: .seconds(3 * 3600))
+            #expect(!lq.whatsAppSends.contains("template:lead_followup_48h_v1"), "the campaign did not go")
+            let blocked = try lq.host.services.audit.entries(tenantID: "lq", action: "policy_blocked_send")
+            #expect(blocked.contains { $0.subject == campaign.json["message_id"]?.stringValue && $0.details["reason"] == "consent_revoked" })
+            let refused = try await api.post("/api/v1/messages/send", [
+                "contact_id": .string(contactID), "channel": "whatsapp", "type": "template", "template_name": "lead_nudge_v1",
+            ])
+            #expect(refused.status == .unprocessableContent && refused.json["errors"]?.arrayValue?.first?["message"] == "consent_revoked")
+            let service = try await api.post("/api/v1/messages/send", [
+                "contact_id": .string(contactID), "channel": "whatsapp", "type": "session_text", "text": "Deine Daten bleiben bei uns sicher.",
+            ])
+            #expect(service.status == .accepted, "a service message inside the window is not marketing")
         }
     }
 
