@@ -151,6 +151,35 @@ struct LeadQualifierComplianceTests {
         }
     }
 
+    @Test("KPIs after four real conversations over signed webhooks match the hand count")
+    func kpisFromConversations() async throws {
+        try await LeadQualifierHarness.run { lq, client in
+            // Anna books and shows up, Ben has under 100 leads, Carla never answers, Dora sends STOP. Hand count:
+            // welcomes 4, replies 3 → 0.75; flows answered 2, qualified 1 → 0.5; booked 1 of 1 → 1; attended 1 of 1 → 1;
+            // opted out 1 of 4 → 0.25; three first responses, each after the 30 s reply delay.
+            let leads = [("+16505551234", "Anna"), ("+16505559999", "Ben"), ("+16505557777", "Carla"), ("+16505558888", "Dora")]
+            for (phone, name) in leads { _ = try await lq.optIn(client, phone: phone, name: name) }
+            await lq.settle(advancing: .seconds(6 * 60))
+            for text in ["ja", "jo klar", "ca. 250", "1"] { try await lq.inbound(client, text) }
+            for text in ["ja", "ja", "so 80 im Monat"] { try await lq.inbound(client, text, from: "16505559999") }
+            try await lq.inbound(client, "STOP", from: "16505558888")
+            let eventID = try #require(try lq.conversation(try lq.contactID())?.attributes["lq_event_id"]?.stringValue)
+            #expect(try await lq.api(client).post("/api/leadqualifier/appointments/\(eventID)/attendance", ["attended": true]).status == .ok)
+
+            let from = Clock.nowMillis() - 3_600_000, to = Clock.nowMillis() + 86_400_000
+            let kpis = try await lq.api(client).get("/api/leadqualifier/kpis?from=\(from)&to=\(to)").json
+            #expect(kpis["leads"] == 4 && kpis["counts"]?["first_contacts"] == 4 && kpis["counts"]?["replies"] == 3)
+            #expect(kpis["reply_rate"] == 0.75)
+            #expect(kpis["qualification_rate"] == 0.5)
+            #expect(kpis["booking_rate"] == 1)
+            #expect(kpis["show_up_rate"] == 1)
+            #expect(kpis["opt_out_rate"] == 0.25)
+            #expect((kpis["median_time_to_first_response_ms"]?.doubleValue ?? 0) >= 30_000)
+            let later = try await lq.api(client).get("/api/leadqualifier/kpis?from=\(to)").json
+            #expect(later["leads"] == 0 && later["reply_rate"] == .null, "no lead opted in after the range")
+        }
+    }
+
     @Test("KPIs match a hand-counted fixture, and attendance marks count toward the show-up rate")
     func kpis() async throws {
         try await LeadQualifierHarness.run { lq, client in
