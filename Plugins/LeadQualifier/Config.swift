@@ -54,9 +54,12 @@ struct Config {
         func int(_ value: JSON?) -> Int? { value?.doubleValue.map { Int($0) } }
         channel = string(json["channel"]) ?? channel
         senderName = string(json["sender_name"]) ?? senderName
-        replyDelaySeconds = int(json["reply_delay_seconds"]) ?? replyDelaySeconds
-        guard Self.replyDelayRange.contains(replyDelaySeconds) else {
-            throw PluginError.badArgument("config.reply_delay_seconds must be 30 to 300 (seed 002 §7: 30 s to 5 min), not \(replyDelaySeconds)")
+        if let delay = json["reply_delay_seconds"] {
+            guard let seconds = int(delay), Self.replyDelayRange.contains(seconds) else {
+                let given = (try? delay.serialized()) ?? "?"
+                throw PluginError.badArgument("config.reply_delay_seconds must be 30 to 300 (seed 002 §7: 30 s to 5 min), not \(given)")
+            }
+            replyDelaySeconds = seconds
         }
         if let hours = json["reply_hours"] {
             guard let range = hours.stringValue.flatMap(Self.minuteRange) else {
@@ -102,7 +105,8 @@ struct Config {
     static func minuteRange(_ text: String) -> (from: Int, until: Int)? {
         let minutes = text.split(separator: "-").map { part -> Int? in
             let hm = part.split(separator: ":").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            return hm.count == 2 ? hm[0] * 60 + hm[1] : nil
+            guard hm.count == 2, (0...24).contains(hm[0]), (0..<60).contains(hm[1]), hm[0] * 60 + hm[1] <= 1440 else { return nil }
+            return hm[0] * 60 + hm[1]
         }
         guard minutes.count == 2, let from = minutes[0], let until = minutes[1], from < until else { return nil }
         return (from, until)

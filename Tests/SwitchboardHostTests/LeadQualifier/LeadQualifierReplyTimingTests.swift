@@ -56,7 +56,9 @@ struct LeadQualifierReplyTimingTests {
                 let refused = [
                     (LeadQualifierHarness.manifest(server: server, config: "      reply_delay_seconds: 10"), "config.reply_delay_seconds must be 30 to 300"),
                     (LeadQualifierHarness.manifest(server: server, config: "      reply_delay_seconds: 301"), "config.reply_delay_seconds must be 30 to 300"),
+                    (LeadQualifierHarness.manifest(server: server, config: "      reply_delay_seconds: soon"), "config.reply_delay_seconds must be 30 to 300"),
                     (LeadQualifierHarness.manifest(server: server, replyHours: "23:00-07:00"), "config.reply_hours must be a range like 07:00-23:00"),
+                    (LeadQualifierHarness.manifest(server: server, replyHours: "07:00-25:00"), "config.reply_hours must be a range like 07:00-23:00"),
                 ]
                 for (yaml, message) in refused {
                     let reply = try await admin.post("/admin/v1/tenants", ["manifest": .string(yaml)])
