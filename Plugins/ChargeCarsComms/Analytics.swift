@@ -2,75 +2,103 @@ import Foundation
 import PluginAPI
 
 /// `GET /api/communication/analytics?from=&to=` (epoch ms, on `opened_at`): seed 004's communication KPIs
-/// overall, per channel type and per team, from the thread and message records.
+/// overall, per channel type and per team. The host computes every figure in SQL (`records.aggregate`)
+/// over the thread records and their messages; this only names the measures and divides.
 extension ChargeCarsCommsPlugin {
-    /// The KPIs of one group of threads with their conversational messages (incoming, outgoing, auto-response).
-    struct Metrics {
-        var threads: [ThreadRecord] = []
-        var messages = 0
-        var resolvedMessages = 0
-
-        var json: JSON {
-            let responses = threads.compactMap { thread in thread.firstResponseAt.map { Double($0 - thread.openedAt) / 60_000 } }.sorted()
-            let resolutions = threads.compactMap { thread in thread.resolvedAt.map { Double($0 - thread.openedAt) / 60_000 } }
-            let timed = threads.filter { $0.sla.targetSeconds > 0 && ($0.firstResponseAt != nil || $0.sla.breached) }
-            let escalated = threads.filter { $0.sla.fired.contains("manager") || $0.status == "escalated" }
-            let auto = threads.filter { $0.autoAssigned == true }
-            return [
-                "threads": .number(Double(threads.count)), "messages": .number(Double(messages)),
-                "first_response_avg_minutes": average(responses), "first_response_median_minutes": median(responses),
-                "resolution_avg_minutes": average(resolutions),
-                "sla_compliance_rate": ratio(timed.filter { !$0.sla.breached }.count, timed.count),
-                "messages_per_resolution": ratio(resolvedMessages, resolutions.count),
-                "escalation_rate": ratio(escalated.count, threads.count),
-                "auto_assignment_accuracy": ratio(auto.filter { !$0.assignmentChangedByHand }.count, auto.count),
-            ]
-        }
-
-        private func average(_ values: [Double]) -> JSON { values.isEmpty ? .null : .number(values.reduce(0, +) / Double(values.count)) }
-        private func median(_ values: [Double]) -> JSON {
-            guard !values.isEmpty else { return .null }
-            let middle = values.count / 2
-            return .number(values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2)
-        }
-        private func ratio(_ part: Int, _ whole: Int) -> JSON { whole == 0 ? .null : .number(Double(part) / Double(whole)) }
-    }
+    /// The conversational message types: what a customer and the team said to each other.
+    static let conversational: JSON = ["incoming", "outgoing", "auto_response"]
 
     func analytics(_ query: [String: String]) throws -> JSON {
-        let from = query["from"].flatMap(Int64.init) ?? .min, to = query["to"].flatMap(Int64.init) ?? .max
-        var overall = Metrics(), byChannel: [String: Metrics] = [:], byTeam: [String: Metrics] = [:]
-        var outgoing = 0, templated = 0
-        for thread in try threads.all() where thread.openedAt >= from && thread.openedAt < to {
-            var count = 0
-            var after: String?
-            repeat {
-                let page = try host.query(Collections.messages, as: MessageRecord.self, prefix: "\(thread.id)|", after: after, limit: 500)
-                for message in page.records.map(\.value) where ["incoming", "outgoing", "auto_response"].contains(message.messageType) {
-                    count += 1
-                    if message.messageType == "outgoing" {
-                        outgoing += 1
-                        if message.metadata["template_name"] != nil { templated += 1 }
-                    }
-                }
-                after = page.next
-            } while after != nil
-            let resolved = thread.resolvedAt != nil ? count : 0
-            func add(_ metrics: inout Metrics) {
-                metrics.threads.append(thread)
-                metrics.messages += count
-                metrics.resolvedMessages += resolved
-            }
-            add(&overall)
-            add(&byChannel[thread.channelType, default: Metrics()])
-            add(&byTeam[thread.team ?? "unassigned", default: Metrics()])
+        var period: [JSON] = []
+        if let from = query["from"].flatMap(Double.init) { period.append(["field": "opened_at", "gte": .number(from)]) }
+        if let to = query["to"].flatMap(Double.init) { period.append(["field": "opened_at", "lt": .number(to)]) }
+        func figures(_ dimension: String, unnamed: String) throws -> JSON {
+            let messages = try messageFigures(groupBy: "thread:\(dimension)", period: period)
+            var result: [String: JSON] = [:]
+            for (key, values) in try threadFigures(groupBy: dimension, period: period) { result[key ?? unnamed] = Self.kpis(values, messages[key] ?? [:]) }
+            return .object(result)
         }
+        let totals = try messageFigures(groupBy: nil, period: period)[nil] ?? [:]
+        let overall = Self.kpis(try threadFigures(groupBy: nil, period: period)[nil] ?? [:], totals)
         var usage: [String: JSON] = [:]
         for record in try host.query(Collections.templates, as: TemplateDetails.self, limit: 500).records {
             usage[record.key] = .number(Double(record.value.usageCount))
         }
         return [
-            "overall": overall.json, "by_channel": .object(byChannel.mapValues(\.json)), "by_team": .object(byTeam.mapValues(\.json)),
-            "template_usage": .object(usage), "template_share": outgoing == 0 ? .null : .number(Double(templated) / Double(outgoing)),
+            "overall": overall, "by_channel": try figures("channel_type", unnamed: "unknown"),
+            "by_team": try figures("team", unnamed: "unassigned"), "template_usage": .object(usage),
+            "template_share": Self.ratio(totals["templated"], totals["outgoing"]),
         ]
+    }
+
+    /// Per group of threads: counts, response and resolution times (ms), SLA, escalation and assignment counts.
+    private func threadFigures(groupBy field: String?, period: [JSON]) throws -> [String?: [String: JSON]] {
+        let timed: JSON = [["field": "sla.target_seconds", "gt": 0], ["any": [["field": "first_response_at", "exists": true], ["field": "sla.breached", "eq": true]]]]
+        let auto: JSON = [["field": "auto_assigned", "eq": true]]
+        return try aggregate([
+            "collection": .string(Collections.threads), "where": .array(period), "group_by": .array(field.map { [.string($0)] } ?? []),
+            "measures": [
+                ["name": "threads", "fn": "count"],
+                ["name": "first_response_avg", "fn": "avg", "field": "first_response_at", "minus": "opened_at"],
+                ["name": "first_response_median", "fn": "median", "field": "first_response_at", "minus": "opened_at"],
+                ["name": "resolution_avg", "fn": "avg", "field": "resolved_at", "minus": "opened_at"],
+                ["name": "resolutions", "fn": "count", "field": "resolved_at"],
+                ["name": "timed", "fn": "count", "where": timed],
+                ["name": "timed_met", "fn": "count", "where": .array((timed.arrayValue ?? []) + [["field": "sla.breached", "eq": false]])],
+                ["name": "escalated", "fn": "count", "where": [["any": [["field": "sla.fired", "contains": "manager"], ["field": "status", "eq": "escalated"]]]]],
+                ["name": "auto", "fn": "count", "where": auto],
+                ["name": "auto_kept", "fn": "count", "where": .array((auto.arrayValue ?? []) + [["field": "assignment_changed_by_hand", "eq": false]])],
+            ],
+        ], by: field)
+    }
+
+    /// Per group of threads (a field of the thread each message belongs to): message volume, and outgoing ones with a template.
+    private func messageFigures(groupBy field: String?, period: [JSON]) throws -> [String?: [String: JSON]] {
+        let onThread = period.map { condition -> JSON in
+            var joined = condition.objectValue ?? [:]
+            joined["field"] = .string("thread:" + (condition["field"]?.stringValue ?? ""))
+            return .object(joined)
+        }
+        let outgoing: JSON = [["field": "message_type", "eq": "outgoing"]]
+        return try aggregate([
+            "collection": .string(Collections.messages), "join": ["collection": .string(Collections.threads), "on": "thread_id", "as": "thread"],
+            "where": .array([["field": "message_type", "in": Self.conversational], ["field": "thread:opened_at", "exists": true]] + onThread),
+            "group_by": .array(field.map { [.string($0)] } ?? []),
+            "measures": [
+                ["name": "messages", "fn": "count"],
+                ["name": "resolved_messages", "fn": "count", "where": [["field": "thread:resolved_at", "exists": true]]],
+                ["name": "outgoing", "fn": "count", "where": outgoing],
+                ["name": "templated", "fn": "count", "where": .array((outgoing.arrayValue ?? []) + [["field": "metadata.template_name", "exists": true]])],
+            ],
+        ], by: field)
+    }
+
+    /// The host's groups by the value of `field` (nil: the one group of everything; a null value: nil).
+    private func aggregate(_ query: JSON, by field: String?) throws -> [String?: [String: JSON]] {
+        var result: [String?: [String: JSON]] = [:]
+        for group in try host.call("records.aggregate", query)["groups"]?.arrayValue ?? [] {
+            result[field.flatMap { group["key"]?[$0]?.stringValue }] = group["values"]?.objectValue ?? [:]
+        }
+        return result
+    }
+
+    /// The KPIs of one group from its thread and message figures.
+    static func kpis(_ threads: [String: JSON], _ messages: [String: JSON]) -> JSON {
+        func minutes(_ value: JSON?) -> JSON { value?.doubleValue.map { .number($0 / 60_000) } ?? .null }
+        return [
+            "threads": threads["threads"] ?? 0, "messages": messages["messages"] ?? 0,
+            "first_response_avg_minutes": minutes(threads["first_response_avg"]),
+            "first_response_median_minutes": minutes(threads["first_response_median"]),
+            "resolution_avg_minutes": minutes(threads["resolution_avg"]),
+            "sla_compliance_rate": ratio(threads["timed_met"], threads["timed"]),
+            "messages_per_resolution": ratio(messages["resolved_messages"] ?? 0, threads["resolutions"]),
+            "escalation_rate": ratio(threads["escalated"], threads["threads"]),
+            "auto_assignment_accuracy": ratio(threads["auto_kept"], threads["auto"]),
+        ]
+    }
+
+    static func ratio(_ part: JSON?, _ whole: JSON?) -> JSON {
+        guard let whole = whole?.doubleValue, whole > 0 else { return .null }
+        return .number((part?.doubleValue ?? 0) / whole)
     }
 }

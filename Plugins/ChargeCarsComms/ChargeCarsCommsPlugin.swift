@@ -24,6 +24,8 @@ final class ChargeCarsCommsPlugin: Plugin {
             Route("GET", "/api/tasks", permission: "tasks:read"),
             Route("POST", "/api/tasks", permission: "tasks:write"),
             Route("PUT", "/api/tasks/{id}", permission: "tasks:write"),
+            Route("GET", "/api/orders", permission: "crm:read"),
+            Route("POST", "/api/orders", permission: "crm:write"),
             Route("GET", "/api/templates", permission: "templates:read"),
             Route("POST", "/api/templates", permission: "templates:write"),
         ]
@@ -73,6 +75,8 @@ final class ChargeCarsCommsPlugin: Plugin {
         case ("GET", "/api/tasks"): json = try listTasks(request.query)
         case ("POST", "/api/tasks"): (json, status) = (try createTask(try Self.body(request), identity: caller), 201)
         case ("PUT", "/api/tasks/{id}"): json = try updateTask(id, try Self.body(request))
+        case ("GET", "/api/orders"): json = try listOrders(request.query)
+        case ("POST", "/api/orders"): (json, status) = (try createOrder(try Self.body(request)), 201)
         case ("GET", "/api/templates"): json = try listTemplates(request.query)
         case ("POST", "/api/templates"): (json, status) = (try createTemplate(try Self.body(request)), 201)
         default: throw PluginError.notFound("no route \(request.method) \(request.path)")

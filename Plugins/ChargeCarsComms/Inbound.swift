@@ -38,7 +38,7 @@ extension ChargeCarsCommsPlugin {
                 : ["whatsapp_chat_id": contact["phone"]?.stringValue ?? conversationID]
             try autoAssign(&thread, text: "\(subject ?? "") \(text)")
         }
-        if thread.orderID == nil { thread.orderID = orderReference(in: "\(subject ?? "") \(text)") }
+        if thread.orderID == nil, let order = try order(in: "\(subject ?? "") \(text)", contact: contact) { link(&thread, to: order) }
         thread.lastMessageAt = millis(now)
         if thread.responseDueAt == nil {
             try startSLA(&thread, target: try slaTarget(channel), now: now)
@@ -47,7 +47,6 @@ extension ChargeCarsCommsPlugin {
         try record(MessageRecord(
             id: newID(), threadID: thread.id, channelType: channel, messageType: "incoming", hostMessageID: hostMessageID,
             senderContactID: thread.contactID, senderExternal: ["email": contact["email"] ?? .null, "phone": contact["phone"] ?? .null],
-            subject: subject, messageHTML: details["html"]?.stringValue, attachments: attachments(details),
             externalMessageID: message["provider_message_id"]?.stringValue, deliveryStatus: "delivered", createdAt: millis(now)))
         if thread.assignedToContactID != nil, data["conversation_created"]?.boolValue == true { try announceAssignment(thread) }
         if !config.calendar.isOpen(at: now) { try autoRespond(thread, contactID: thread.contactID, at: now) }
@@ -71,12 +70,5 @@ extension ChargeCarsCommsPlugin {
             if let range = Range(match.range(at: group), in: text) { return String(text[range]) }
         }
         return nil
-    }
-
-    /// WhatsApp media as attachment metadata (the file stays with the provider until it is fetched).
-    func attachments(_ details: JSON) -> [JSON] {
-        guard let media = details["media"], media.objectValue != nil else { return [] }
-        return [["id": media["id"] ?? .null, "mime_type": media["mime_type"] ?? .null, "filename": media["filename"] ?? .null,
-                 "sha256": media["sha256"] ?? .null, "caption": media["caption"] ?? .null]]
     }
 }

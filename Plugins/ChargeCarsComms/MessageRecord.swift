@@ -1,7 +1,8 @@
 import PluginAPI
 
 /// seed 004 `communication_message`: a thread's message. Incoming and outgoing ones point at the host
-/// message (`host_message_id`), which keeps the text; notes and notifications keep their own.
+/// message (`host_message_id`), which keeps the text, subject, HTML and stored attachments (read back
+/// through `messages.list`); this keeps only the seed's extra fields. Notes and notifications keep their own.
 struct MessageRecord: Codable {
     var id: String
     var threadID: String

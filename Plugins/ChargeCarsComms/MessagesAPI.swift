@@ -3,16 +3,17 @@ import PluginAPI
 /// `/api/communication/messages`: a thread's messages, sending a reply or adding a note, and
 /// updating delivery status, read receipt, attachments or metadata.
 extension ChargeCarsCommsPlugin {
-    /// The thread's messages, oldest first, with the text of host messages filled in from the host.
+    /// The thread's messages, oldest first, with what the host keeps of its own messages (text, subject,
+    /// HTML, stored attachments) filled in from the host.
     func messages(of thread: ThreadRecord) throws -> JSON {
-        var texts: [String: JSON] = [:]
+        var hostMessages: [String: JSON] = [:]
         if let conversationID = thread.conversationID {
             var cursor: String?
             repeat {
                 var request: [String: JSON] = ["conversation_id": .string(conversationID), "limit": 200]
                 if let cursor { request["cursor"] = .string(cursor) }
                 let page = try host.call("messages.list", JSON.object(request))
-                for message in page["data"]?.arrayValue ?? [] { if let id = message["id"]?.stringValue { texts[id] = message["content"] } }
+                for message in page["data"]?.arrayValue ?? [] { if let id = message["id"]?.stringValue { hostMessages[id] = message } }
                 cursor = page["next_cursor"]?.stringValue
             } while cursor != nil
         }
@@ -22,7 +23,13 @@ extension ChargeCarsCommsPlugin {
             let page = try host.query(Collections.messages, as: MessageRecord.self, prefix: "\(thread.id)|", after: after, limit: 500)
             for record in page.records {
                 var message = record.value
-                if message.messageContent == nil, let id = message.hostMessageID { message.messageContent = texts[id]?.stringValue }
+                if let id = message.hostMessageID, let stored = hostMessages[id] {
+                    let details = stored["details"] ?? .null
+                    message.messageContent = message.messageContent ?? stored["content"]?.stringValue
+                    message.subject = message.subject ?? details["subject"]?.stringValue
+                    message.messageHTML = message.messageHTML ?? details["html"]?.stringValue
+                    if message.attachments.isEmpty { message.attachments = details["attachments"]?.arrayValue ?? [] }
+                }
                 result.append(try JSON(encoding: message))
             }
             after = page.next

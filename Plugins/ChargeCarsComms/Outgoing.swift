@@ -11,7 +11,7 @@ extension ChargeCarsCommsPlugin {
 
     /// The variables every template may use: the customer, order, subject, agent and the entity's signature.
     func standardVariables(_ thread: ThreadRecord) throws -> [String: String] {
-        var values = ["thread_subject": thread.threadSubject, "order_number": thread.orderID ?? "", "agent_name": thread.assignedToContactID ?? ""]
+        var values = ["thread_subject": thread.threadSubject, "order_number": thread.orderNumber ?? "", "agent_name": thread.assignedToContactID ?? ""]
         if let contactID = thread.contactID, let name = (try? host.contact(["id": contactID]))?["name"]?.stringValue { values["customer_name"] = name }
         let entity = config.entities[thread.businessEntity ?? config.defaultEntity]
         values["signature"] = entity?["signature"]?.stringValue ?? ""
@@ -50,7 +50,7 @@ extension ChargeCarsCommsPlugin {
         }
         let message = MessageRecord(
             id: newID(), threadID: thread.id, channelType: thread.channelType, messageType: type, hostMessageID: hostID,
-            senderContactID: sender, recipientContactID: contactID, subject: subject, messageContent: hostID == nil ? body : nil,
+            senderContactID: sender, recipientContactID: contactID, subject: hostID == nil ? subject : nil, messageContent: hostID == nil ? body : nil,
             messageHTML: html, deliveryStatus: status, metadata: templateName.map { ["template_name": .string($0)] } ?? [:],
             createdAt: millis(now))
         try record(message)

@@ -14,6 +14,7 @@ struct ThreadRecord: Codable {
     var channelType: String
     var businessEntity: String?
     var orderID: String?
+    var orderNumber: String?
     var customerOrganizationID: String?
     var partnerOrganizationID: String?
     var assignedToContactID: String?
@@ -39,7 +40,7 @@ struct ThreadRecord: Codable {
     enum CodingKeys: String, CodingKey {
         case id, priority, status, tags, team, sla
         case conversationID = "conversation_id", contactID = "contact_id", threadSubject = "thread_subject", threadType = "thread_type"
-        case channelType = "channel_type", businessEntity = "business_entity", orderID = "order_id"
+        case channelType = "channel_type", businessEntity = "business_entity", orderID = "order_id", orderNumber = "order_number"
         case customerOrganizationID = "customer_organization_id", partnerOrganizationID = "partner_organization_id"
         case assignedToContactID = "assigned_to_contact_id", createdByContactID = "created_by_contact_id"
         case lastMessageAt = "last_message_at", responseDueAt = "response_due_at", externalReferences = "external_references"
@@ -72,4 +73,5 @@ enum Collections {
     static let channels = "channels"
     static let assignment = "assignment_queue"
     static let messageKeys = "message_keys"
+    static let orders = "orders"
 }

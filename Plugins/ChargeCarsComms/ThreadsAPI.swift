@@ -50,8 +50,12 @@ extension ChargeCarsCommsPlugin {
             channelType: try Vocabulary.check(body["channel_type"]?.stringValue ?? "internal_comment", in: Vocabulary.channelTypes, field: "channel_type"),
             openedAt: millis(openedAt))
         thread.businessEntity = try Vocabulary.check(body["business_entity"]?.stringValue ?? config.defaultEntity, in: Vocabulary.businessEntities, field: "business_entity")
-        thread.orderID = body["order_id"]?.stringValue ?? orderReference(in: subject)
         thread.customerOrganizationID = body["customer_organization_id"]?.stringValue
+        if let orderID = body["order_id"]?.stringValue {
+            thread.orderID = orderID
+        } else if let order = try order(in: subject, contact: [:]) {
+            link(&thread, to: order)
+        }
         thread.partnerOrganizationID = body["partner_organization_id"]?.stringValue
         thread.createdByContactID = body["created_by_contact_id"]?.stringValue ?? identity
         thread.tags = body["tags"]?.arrayValue?.compactMap(\.stringValue) ?? []

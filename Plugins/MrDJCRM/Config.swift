@@ -41,6 +41,15 @@ struct Config {
     var quoteReactionHours = 24
     var quoteFollowUpDays = 3
     var businessHours = BusinessHours()
+    /// Where projects are pushed (`rentguy.webhook_url`), and the HMAC key that signs them.
+    var rentGuyURL: String?
+    var rentGuySecret = ""
+    var smsChannel = "sms"
+    var reviewURL = "https://g.page/r/mrdj/review"
+    var upsellAfterDays = 30
+    var checklist = ["Stroom (2× 230 V) binnen 10 m van de DJ-plek", "Parkeerplek voor de bus bij de laadingang", "Contactpersoon op de avond", "Playlist en verzoeknummers gedeeld"]
+    /// The tenant file drawn at the top of the quote PDF (PNG or JPEG); none when the file is missing.
+    var logoPath = "logo.png"
 
     init(_ json: JSON) {
         func string(_ value: JSON?) -> String? { value?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
@@ -79,6 +88,14 @@ struct Config {
         quoteReactionHours = int(sla?["quote_reaction_hours"]) ?? quoteReactionHours
         quoteFollowUpDays = int(sla?["quote_follow_up_business_days"]) ?? quoteFollowUpDays
         if let hours = sla?["business_hours"] { businessHours = BusinessHours(hours) }
+        rentGuyURL = string(json["rentguy"]?["webhook_url"])
+        rentGuySecret = string(json["rentguy"]?["secret"]) ?? rentGuySecret
+        let care = json["aftercare"]
+        smsChannel = string(care?["sms_channel"]) ?? smsChannel
+        reviewURL = string(care?["review_url"]) ?? reviewURL
+        upsellAfterDays = int(care?["upsell_after_days"]) ?? upsellAfterDays
+        checklist = care?["checklist"]?.arrayValue?.compactMap(\.stringValue) ?? checklist
+        logoPath = string(json["logo"]) ?? logoPath
     }
 
     func pipeline(_ name: String) -> Pipeline? { pipelines.first { $0.name == name } }

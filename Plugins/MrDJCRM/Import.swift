@@ -1,12 +1,14 @@
 import Foundation
 import PluginAPI
 
-/// `POST /api/crm/import` with a CSV body: historical leads and customers (seed 003 §6).
+/// `POST /api/crm/import`: historical leads and customers from a CSV file (seed 003 §6), as the body (`text/csv`),
+/// a multipart form's file, or JSON `{"csv": "…"}`. It is also the host's `switchboard crm import` file command.
 ///
 /// Columns are mapped by header name (`?map=Naam:name,Mail:email` adds to the Dutch and English defaults).
-/// Rows are checked in batches of 100 before any of the batch is written; each bad row is reported as
-/// `{line, field, reason}` and skipped, the good ones are imported. `?dry_run=true` only checks. A re-import
-/// finds the existing contacts and open leads (by email and phone) and counts them as duplicates.
+/// Rows are checked in batches of 100; each bad row is reported as `{line, field, reason}` and skipped, and the
+/// good ones of a batch are written in one `store.batch` transaction, all or none. `?dry_run=true` only checks.
+/// `?first_line=N` numbers the first data row N (the CLI sends a file in parts). A re-import finds the existing
+/// contacts and open leads (by email and phone) and counts them as duplicates. Imported leads start no SLA clock.
 extension MrDJCRMPlugin {
     static let importFields: [String: String] = [
         "name": "name", "naam": "name", "email": "email", "e-mail": "email", "mail": "email", "phone": "phone", "telefoon": "phone",
@@ -21,12 +23,13 @@ extension MrDJCRMPlugin {
             let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             if parts.count == 2 { mapping[parts[0]] = parts[1] }
         }
-        let records = CSV.parse(CSV.decode(request.body))
+        let records = CSV.parse(CSV.decode(try Self.csvBytes(request)))
         guard let header = records.first else { throw PluginError.badArgument("the CSV is empty") }
         let columns = header.fields.map { mapping[$0.trimmingCharacters(in: .whitespaces).lowercased()] }
         guard columns.contains("email") || columns.contains("phone") else { throw PluginError.badArgument("the CSV needs an email or phone column") }
         var errors: [JSON] = [], imported = 0, duplicates = 0
         let rows = Array(records.dropFirst())
+        let lineShift = Int(request.query["first_line"] ?? "").map { $0 - (rows.first?.line ?? $0) } ?? 0
         for start in stride(from: 0, to: rows.count, by: 100) {
             var good: [JSON] = []
             for row in rows[start..<min(start + 100, rows.count)] {
@@ -37,20 +40,54 @@ extension MrDJCRMPlugin {
                 }
                 let problems = validate(&fields)
                 if problems.isEmpty { good.append(.object(fields)) }
-                errors += problems.map { ["line": .number(Double(row.line)), "field": .string($0.0), "reason": .string($0.1)] }
+                errors += problems.map { ["line": .number(Double(row.line + lineShift)), "field": .string($0.0), "reason": .string($0.1)] }
             }
             guard !dryRun else {
                 imported += good.count
                 continue
             }
-            for fields in good {
-                if try createLead(fields, source: "import").created { imported += 1 } else { duplicates += 1 }
-            }
+            let written = try importBatch(good)
+            imported += written
+            duplicates += good.count - written
         }
         return .ok([
             "dry_run": .bool(dryRun), "rows": .number(Double(rows.count)), "imported": .number(Double(imported)),
             "duplicates": .number(Double(duplicates)), "errors": .array(errors),
         ])
+    }
+
+    /// Writes the leads of valid rows whose contact has no open lead yet, in one transaction; returns how many.
+    /// The host contacts are found or created first (idempotently, by email and phone), so a batch that fails
+    /// leaves no lead behind and its retry finds the same contacts.
+    func importBatch(_ rows: [JSON]) throws -> Int {
+        var counter = try host.get(Collections.counters, "lead", as: Int.self) ?? 0
+        var writes: [JSON] = [], contacts: Set<String> = []
+        for fields in rows {
+            let contactID = try contact(name: fields["name"]?.stringValue, email: fields["email"]?.stringValue?.lowercased(), phone: fields["phone"]?.stringValue)
+            guard !contacts.contains(contactID), try openLead(of: contactID) == nil else { continue }
+            contacts.insert(contactID)
+            counter += 1
+            let lead = newLead(fields, id: Self.id("lead", counter), contactID: contactID, source: "import")
+            writes.append(["collection": .string(Collections.leads), "key": .string(lead.id), "value": try JSON(encoding: lead)])
+        }
+        guard !writes.isEmpty else { return 0 }
+        writes.append(["collection": .string(Collections.counters), "key": "lead", "value": .number(Double(counter))])
+        try host.call("store.batch", ["writes": JSON.array(writes)])
+        return writes.count - 1
+    }
+
+    /// The CSV of an import request: a multipart form's first file, JSON `{"csv"}`, or the body itself.
+    static func csvBytes(_ request: HTTPRequest) throws -> [UInt8] {
+        let type = request.headers["content-type"] ?? ""
+        if type.hasPrefix("application/json") {
+            guard let text = try body(request)["csv"]?.stringValue else { throw PluginError.badArgument("a JSON import is {\"csv\": \"…\"}") }
+            return Array(text.utf8)
+        }
+        if type.hasPrefix("multipart/form-data") {
+            guard let file = Multipart.firstFile(request.body, contentType: type) else { throw PluginError.badArgument("the form holds no file") }
+            return file
+        }
+        return request.body
     }
 
     /// The row's problems as (field, reason); normalises a Dutch mobile number to E.164 on the way.

@@ -2,23 +2,33 @@ import PluginAPI
 
 extension MrDJCRMPlugin {
     /// Creates a lead and its contact, deduplicated by email and phone: an open lead of the same contact is returned as is.
-    /// Imported (historical) leads start no SLA clock.
     func createLead(_ body: JSON, source: String) throws -> (lead: Lead, created: Bool) {
         let email = body["email"]?.stringValue?.lowercased(), phone = body["phone"]?.stringValue
         guard email != nil || phone != nil else { throw PluginError.badArgument("a lead needs an email or a phone number") }
         let pipeline = body["pipeline"]?.stringValue ?? config.pipelines.first?.name ?? "Bruiloften"
         guard config.pipeline(pipeline) != nil else { throw PluginError.badArgument("unknown pipeline \(pipeline)") }
         let contactID = try contact(name: body["name"]?.stringValue, email: email, phone: phone)
-        let open = try host.query(Collections.leads, as: Lead.self, where: ["contact_id": .string(contactID)], limit: 200).records
-            .map(\.value).first { !["converted", "lost"].contains($0.status) }
-        if let open { return (open, false) }
-        let lead = Lead(
-            id: try nextID("lead"), contactID: contactID, name: body["name"]?.stringValue, email: email, phone: phone, pipeline: pipeline,
-            eventDate: body["event_date"]?.stringValue, venue: body["venue"]?.stringValue, message: body["message"]?.stringValue,
-            source: source, status: source == "import" ? body["status"]?.stringValue ?? "new" : "new", owner: body["owner"]?.stringValue ?? config.owner, createdAt: nowMillis)
+        if let open = try openLead(of: contactID) { return (open, false) }
+        let lead = newLead(body, id: try nextID("lead"), contactID: contactID, source: source)
         try host.put(Collections.leads, lead.id, lead)
-        if source != "import" { try scheduleFirstResponseSLA(lead) }
+        try scheduleFirstResponseSLA(lead)
         return (lead, true)
+    }
+
+    /// The contact's lead that is neither converted nor lost, if any: a second enquiry joins it.
+    func openLead(of contactID: String) throws -> Lead? {
+        try host.query(Collections.leads, as: Lead.self, where: ["contact_id": .string(contactID)], limit: 200).records
+            .map(\.value).first { !["converted", "lost"].contains($0.status) }
+    }
+
+    /// A new lead from API, form or import fields; an import may bring its historical status.
+    func newLead(_ body: JSON, id: String, contactID: String, source: String) -> Lead {
+        Lead(
+            id: id, contactID: contactID, name: body["name"]?.stringValue, email: body["email"]?.stringValue?.lowercased(),
+            phone: body["phone"]?.stringValue, pipeline: body["pipeline"]?.stringValue ?? config.pipelines.first?.name ?? "Bruiloften",
+            eventDate: body["event_date"]?.stringValue, venue: body["venue"]?.stringValue, message: body["message"]?.stringValue,
+            source: source, status: source == "import" ? body["status"]?.stringValue ?? "new" : "new", owner: body["owner"]?.stringValue ?? config.owner,
+            createdAt: nowMillis)
     }
 
     /// The host contact with this email or phone, created when there is none.

@@ -26,12 +26,15 @@ final class MrDJCRMPlugin: Plugin {
             Route("GET", "/api/crm/quotes/{file}", permission: "crm:read"),
             Route("POST", "/api/crm/quotes/{id}/accept", permission: "crm:write"),
             Route("GET", "/api/crm/projects", permission: "projects:read"),
+            Route("PATCH", "/api/crm/projects/{id}", permission: "crm:write"),
             Route("GET", "/api/crm/sla/breaches", permission: "crm:read"),
-            Route("POST", "/api/crm/import", permission: "crm:write"),
+            Route("POST", "/api/crm/import", permission: "crm:write", cli: "crm import"),
             Route("GET", "/api/crm/analytics", permission: "analytics:read"),
             Route("POST", "/hooks/mrdj/website-form", permission: "public"),
             Route("POST", "/hooks/mrdj/mollie", permission: "public"),
-        ]
+            Route("GET", "/quotes/accept", permission: "public"),
+            Route("POST", "/quotes/accept", permission: "public"),
+        ] + consoleRoutes
     )
 
     let host: PluginAPI.Host
@@ -47,6 +50,7 @@ final class MrDJCRMPlugin: Plugin {
     }
 
     func handleHTTP(_ request: HTTPRequest) throws -> HTTPResponse {
+        if request.route.hasPrefix("/console/app/") { return try consolePage(request) }
         let id = request.params["id"] ?? ""
         switch (request.method, request.route) {
         case ("GET", "/api/crm/leads"): return try list(Collections.leads, Lead.self, request, filters: ["status", "pipeline", "owner", "contact_id", "email"])
@@ -70,17 +74,24 @@ final class MrDJCRMPlugin: Plugin {
         case ("GET", "/api/crm/quotes/{file}"): return try quoteDownload(request.params["file"] ?? "")
         case ("POST", "/api/crm/quotes/{id}/accept"): return .ok(try accept(quoteID: id, actor: Self.actor(request)))
         case ("GET", "/api/crm/projects"): return try list(Collections.projects, Project.self, request, filters: ["deal_id", "date"])
+        case ("PATCH", "/api/crm/projects/{id}"): return .ok(try JSON(encoding: patchProject(id, try Self.body(request))))
         case ("GET", "/api/crm/sla/breaches"): return try list(Collections.breaches, Breach.self, request, filters: ["rule", "owner"])
         case ("POST", "/api/crm/import"): return try importCSV(request)
         case ("GET", "/api/crm/analytics"): return .ok(try analytics())
         case ("POST", "/hooks/mrdj/website-form"): return try websiteForm(request)
         case ("POST", "/hooks/mrdj/mollie"): return try mollieWebhook(request)
+        case ("GET", "/quotes/accept"): return try acceptPage(request)
+        case ("POST", "/quotes/accept"): return try acceptByLink(request)
         default: throw PluginError.notFound("no route \(request.method) \(request.path)")
         }
     }
 
     func runJob(_ job: Job) throws -> JSON? {
-        try runSLAJob(job)
+        switch job.kind {
+        case RentGuy.pushJob: try pushProject(job)
+        case _ where AfterCareJob.all.contains(job.kind): try runAfterCareJob(job)
+        default: try runSLAJob(job)
+        }
         return nil
     }
 
@@ -92,7 +103,11 @@ final class MrDJCRMPlugin: Plugin {
     func nextID(_ kind: String) throws -> String {
         let next = (try host.get(Collections.counters, kind, as: Int.self) ?? 0) + 1
         try host.put(Collections.counters, kind, next)
-        return kind + "-" + String(repeating: "0", count: max(0, 6 - String(next).count)) + String(next)
+        return Self.id(kind, next)
+    }
+
+    static func id(_ kind: String, _ number: Int) -> String {
+        kind + "-" + String(repeating: "0", count: max(0, 6 - String(number).count)) + String(number)
     }
 
     /// One page of a collection: `?limit=&cursor=` plus equality filters on the allowed fields.

@@ -3,7 +3,8 @@ import PluginAPI
 
 extension MrDJCRMPlugin {
     /// The project of a paid deal: date, venue, package, crew and equipment from the package template, a
-    /// calendar event and an ICS invite (METHOD:REQUEST) mailed to the customer. One project per deal.
+    /// calendar event and an ICS invite (METHOD:REQUEST) mailed to the customer, the after-care jobs and the
+    /// RentGuy push. One project per deal.
     @discardableResult
     func createProject(for dealID: String) throws -> Project {
         var deal = try deal(dealID)
@@ -27,6 +28,8 @@ extension MrDJCRMPlugin {
         deal.projectID = project.id
         try host.put(Collections.deals, deal.id, deal)
         if let eventID = project.calendarEventID { try mailInvite(eventID: eventID, deal: deal) }
+        try scheduleAfterCare(project)
+        try schedulePush(project, event: "project.created")
         try audit("crm.project_created", subject: project.id, details: ["deal_id": .string(deal.id)])
         return project
     }

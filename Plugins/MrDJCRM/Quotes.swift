@@ -27,7 +27,7 @@ extension MrDJCRMPlugin {
         if deal.stage != "Offerte" { try moveDeal(deal.id, to: "Offerte", actor: "plugin:mrdj-crm") }
         try email(
             to: deal.contactID, subject: "Je offerte \(quote.id) van \(brandName)",
-            text: "Hoi \(customer["name"]?.stringValue ?? ""),\n\nIn de bijlage vind je de offerte voor het \(name)-pakket: \(Money.euro(quote.totalCents)) incl. btw.\n\nMet swingende groet,\n\(brandName)",
+            text: "Hoi \(customer["name"]?.stringValue ?? ""),\n\nIn de bijlage vind je de offerte voor het \(name)-pakket: \(Money.euro(quote.totalCents)) incl. btw.\n\nAkkoord? Bevestig de offerte via \(try acceptLink(quote.id))\n\nMet swingende groet,\n\(brandName)",
             attachments: [["filename": .string("\(quote.id).pdf"), "content_type": "application/pdf", "content_base64": .string(quote.pdfBase64)]])
         try scheduleQuoteSLAs(quote)
         return quote
@@ -36,10 +36,11 @@ extension MrDJCRMPlugin {
     /// The `pdf.render` document of a quote, in the tenant's branding.
     func quoteDocument(_ quote: Quote, deal: Deal, customer: JSON) -> JSON {
         let rows: [JSON] = quote.lines.map { [.string($0.description), .string(Money.euro($0.cents))] }
+        let logo: [JSON] = logoBase64().map { [["image": ["base64": .string($0), "width": 150, "align": "right"]]] } ?? []
         return [
             "title": .string("Offerte \(quote.id)"), "author": .string(brandName),
             "brand_color": .string(branding["accent_color"]?.stringValue ?? "#d4af37"),
-            "blocks": [
+            "blocks": .array(logo + [
                 ["heading": .string("\(brandName) · Offerte \(quote.id)")],
                 ["pairs": [
                     ["Klant", .string(customer["name"]?.stringValue ?? customer["email"]?.stringValue ?? "")],
@@ -58,8 +59,13 @@ extension MrDJCRMPlugin {
                 ]],
                 ["space": 12],
                 ["text": .string("Na akkoord vragen we een aanbetaling van \(Money.euro(config.depositCents)). Deze offerte is 14 dagen geldig.")],
-            ],
+            ]),
         ]
+    }
+
+    /// The branding logo's bytes (base64) from the tenant's files, or `nil` when there is none.
+    func logoBase64() -> String? {
+        (try? host.call("files.read", ["path": config.logoPath]))?["content_base64"]?.stringValue
     }
 
     /// `GET /api/crm/quotes/{id}.pdf` is the PDF; `GET /api/crm/quotes/{id}` the quote without it.

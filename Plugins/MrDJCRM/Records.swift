@@ -143,4 +143,5 @@ enum Collections {
     static let payments = "payments"
     static let breaches = "sla_breaches"
     static let counters = "counters"
+    static let keys = "keys"
 }

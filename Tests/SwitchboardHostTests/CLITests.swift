@@ -10,6 +10,8 @@ struct CLITests {
     struct Run {
         let status: Int32
         let output: String
+        /// What the command wrote to standard error (progress, diagnostics).
+        var errors = ""
     }
 
     /// Runs the built `switchboard` with `arguments` against a fresh SQLite file and the demo tenants.
@@ -24,15 +26,17 @@ struct CLITests {
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
         let stdin = Pipe()
         process.standardInput = stdin
         try process.run()
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let diagnostics = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: text)
+        return Run(status: process.terminationStatus, output: text, errors: diagnostics)
     }
 
     @Test("migrate, tenants list, tokens create/list/revoke, users create and plugins call work from the shell")

@@ -153,7 +153,7 @@ struct OutlookChannelTests {
             let reads = graph.requests("GET", "/v1.0/users/\(Self.mailbox)/messages/")
             #expect(reads.count == 3)
             #expect(reads.first?.headers["authorization"] == "Bearer graph-token-1")
-            #expect(reads.first?.query.contains("$select=subject,from,body,conversationId,internetMessageId,internetMessageHeaders") == true)
+            #expect(reads.first?.query.contains("$select=subject,from,body,hasAttachments,conversationId,internetMessageId,internetMessageHeaders") == true)
             let tokens = graph.requests("POST", "/")
                 .filter { $0.path.hasSuffix("/oauth2/v2.0/token") }
             #expect(tokens.count == 1, "the app token is cached")

@@ -10,6 +10,8 @@ public struct HostConfiguration: Sendable {
     /// Manifests applied at start; `nil` to use only the stored tenants.
     public var tenantsDirectory: String? = "tenants"
     public var pluginsDirectory: String = HostConfiguration.executableDirectory
+    /// The host's own files, such as inbound media in `<data>/files/<tenant>/media/…` (`SWITCHBOARD_DATA_DIR`).
+    public var dataDirectory: String = "data"
     /// `SWITCHBOARD_ADMIN_TOKEN`; the admin API is off without it.
     public var adminToken: String?
     /// Proxy IPs whose `X-Forwarded-Host` is honoured (`SWITCHBOARD_TRUSTED_PROXIES`, comma-separated).
@@ -40,6 +42,9 @@ public struct HostConfiguration: Sendable {
         }
         if let directory = environment["SWITCHBOARD_PLUGINS_DIR"], !directory.isEmpty {
             configuration.pluginsDirectory = directory
+        }
+        if let directory = environment["SWITCHBOARD_DATA_DIR"], !directory.isEmpty {
+            configuration.dataDirectory = directory
         }
         configuration.adminToken = environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         if let proxies = environment["SWITCHBOARD_TRUSTED_PROXIES"] {

@@ -15,7 +15,7 @@ public struct SwitchboardHost: Sendable {
         let database = try configuration.database.open(poolSize: configuration.databasePoolSize) { logger.info("\($0)") }
         let services = HostServices(
             database: database, logger: logger, providerTimeoutMillis: configuration.providerTimeoutMillis,
-            tenantFilesRoot: configuration.tenantsDirectory)
+            tenantFilesRoot: configuration.tenantsDirectory, mediaRoot: configuration.dataDirectory + "/files")
         ChannelJobs.register(services)
         let catalog = PluginCatalog(directory: configuration.pluginsDirectory, logger: logger)
         let registry = TenantRegistry(catalog: catalog, services: services)
@@ -35,6 +35,7 @@ public struct SwitchboardHost: Sendable {
         }
         HealthRoutes(registry: registry).register(on: router)
         AdminRoutes(registry: registry, adminToken: configuration.adminToken).register(on: router)
+        AdminConsoleRoutes(registry: registry, adminToken: configuration.adminToken).register(on: router)
         let api = APIRoutes(router: router)
         TenantRoutes().register(api)
         ContactRoutes().register(api)
@@ -49,6 +50,7 @@ public struct SwitchboardHost: Sendable {
         MessageRoutes().register(api)
         CalendarRoutes().register(api)
         ConsoleRoutes().register(on: router)
+        ConsoleAssets.register(on: router)
         let webhooks = WebhookSupport(registry: registry)
         SandboxWebhook(support: webhooks).register(on: router)
         WhatsAppWebhook(support: webhooks).register(on: router)

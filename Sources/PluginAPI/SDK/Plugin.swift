@@ -30,15 +30,22 @@ public struct Capabilities: OptionSet, Sendable {
 }
 
 /// An HTTP route a plugin serves on its tenants' domains, and the permission it requires.
+/// A route under `/console/app/` is a console page; a GET page with a `nav` label is listed in the console's navigation.
 public struct Route: Codable, Sendable {
     public var method: String
     public var path: String
     public var permission: String
+    public var nav: String?
+    /// `"<group> <command>"` to make this POST route a file command of the host's CLI
+    /// (`switchboard <group> <command> --tenant … FILE`): the host sends the file in batches (docs/plugin-abi.md).
+    public var cli: String?
 
-    public init(_ method: String, _ path: String, permission: String) {
+    public init(_ method: String, _ path: String, permission: String, nav: String? = nil, cli: String? = nil) {
         self.method = method
         self.path = path
         self.permission = permission
+        self.nav = nav
+        self.cli = cli
     }
 }
 
@@ -77,9 +84,11 @@ public struct HTTPRequest: Codable, Sendable {
     public var bodyBase64: String?
     /// Who is calling: `{"kind", "name", "role", "permissions"}` once authentication exists.
     public var identity: JSON?
+    /// On a console page (`/console/app/…`): `{"csrf", "user"}` of the signed-in user's session.
+    public var console: JSON?
 
     enum CodingKeys: String, CodingKey {
-        case method, path, route, params, query, headers, identity
+        case method, path, route, params, query, headers, identity, console
         case bodyBase64 = "body_base64"
     }
 
@@ -107,18 +116,21 @@ public struct HTTPResponse: Encodable, Sendable {
     public var json: JSON?
     /// Binary content (a PDF, say), base64: sent as `application/octet-stream` unless `headers` say otherwise.
     public var bodyBase64: String?
+    /// A console page `{"title", "html"}` for the host to wrap in the tenant's layout.
+    public var page: JSON?
 
     enum CodingKeys: String, CodingKey {
-        case status, headers, body, json
+        case status, headers, body, json, page
         case bodyBase64 = "body_base64"
     }
 
-    public init(status: Int = 200, headers: [String: String] = [:], body: String? = nil, json: JSON? = nil, bodyBase64: String? = nil) {
+    public init(status: Int = 200, headers: [String: String] = [:], body: String? = nil, json: JSON? = nil, bodyBase64: String? = nil, page: JSON? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.json = json
         self.bodyBase64 = bodyBase64
+        self.page = page
     }
 
     /// A response whose body is `value` encoded as JSON.

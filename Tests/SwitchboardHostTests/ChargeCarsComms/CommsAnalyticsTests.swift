@@ -43,52 +43,52 @@ struct CommsAnalyticsTests {
 
     @Test("first response, resolution, SLA compliance, volume, messages per resolution, escalation, templates and assignment accuracy")
     func handCounted() async throws {
-        let cc = try await CommsHarness()
-        defer { Task { await cc.stop() } }
-        let scope = RecordStore.Scope(tenantID: "lq", pluginID: "chargecars-comms")
-        let records = cc.host.services.records
-        let threads = [
-            Self.thread("t1", channel: "whatsapp_business", team: "customer_service", firstResponse: 10, resolved: 60, target: 3600, auto: true),
-            Self.thread("t2", channel: "whatsapp_business", team: "customer_service", firstResponse: 30, target: 3600, auto: true, byHand: true),
-            Self.thread("t3", channel: "email_outlook", team: "technical", firstResponse: 300, resolved: 600, breached: true, target: 14_400, auto: true),
-            Self.thread("t4", channel: "email_outlook", team: nil, target: 14_400, auto: nil),
-            Self.thread("t5", channel: "email_outlook", team: "technical", firstResponse: 1, target: 14_400, auto: true, openedAt: Self.base - 1),
-        ]
-        for thread in threads { try records.put(scope, collection: "threads", key: thread["id"]!.stringValue!, value: try thread.serialized()) }
-        let fixture = Self.messages("t1", [("incoming", nil), ("incoming", nil), ("outgoing", "planning")])
-            + Self.messages("t2", [("incoming", nil), ("outgoing", nil)])
-            + Self.messages("t3", [("incoming", nil), ("system_notification", nil), ("outgoing", nil)])
-            + Self.messages("t4", [("incoming", nil), ("internal_note", nil)])
-            + Self.messages("t5", [("incoming", nil), ("outgoing", "planning")])
-        for (key, message) in fixture { try records.put(scope, collection: "thread_messages", key: key, value: try message.serialized()) }
-        try records.put(scope, collection: "template_details", key: "planning", value: #"{"channel_type":"any","is_active":true,"usage_count":4}"#)
+        try await CommsHarness.run { cc in
+            let scope = RecordStore.Scope(tenantID: "lq", pluginID: "chargecars-comms")
+            let records = cc.host.services.records
+            let threads = [
+                Self.thread("t1", channel: "whatsapp_business", team: "customer_service", firstResponse: 10, resolved: 60, target: 3600, auto: true),
+                Self.thread("t2", channel: "whatsapp_business", team: "customer_service", firstResponse: 30, target: 3600, auto: true, byHand: true),
+                Self.thread("t3", channel: "email_outlook", team: "technical", firstResponse: 300, resolved: 600, breached: true, target: 14_400, auto: true),
+                Self.thread("t4", channel: "email_outlook", team: nil, target: 14_400, auto: nil),
+                Self.thread("t5", channel: "email_outlook", team: "technical", firstResponse: 1, target: 14_400, auto: true, openedAt: Self.base - 1),
+            ]
+            for thread in threads { try records.put(scope, collection: "threads", key: thread["id"]!.stringValue!, value: try thread.serialized()) }
+            let fixture = Self.messages("t1", [("incoming", nil), ("incoming", nil), ("outgoing", "planning")])
+                + Self.messages("t2", [("incoming", nil), ("outgoing", nil)])
+                + Self.messages("t3", [("incoming", nil), ("system_notification", nil), ("outgoing", nil)])
+                + Self.messages("t4", [("incoming", nil), ("internal_note", nil)])
+                + Self.messages("t5", [("incoming", nil), ("outgoing", "planning")])
+            for (key, message) in fixture { try records.put(scope, collection: "thread_messages", key: key, value: try message.serialized()) }
+            try records.put(scope, collection: "template_details", key: "planning", value: #"{"channel_type":"any","is_active":true,"usage_count":4}"#)
 
-        try await cc.host.buildApplication().test(.router) { client in
-            let result = try await cc.api(client).get("/api/communication/analytics?from=\(Self.base)").json
-            // t5 opened before `from`. Overall: 4 threads, 3+2+2+1 conversational messages; first responses 10, 30, 300 min;
-            // resolutions 60 and 600; SLA met by t1, t2 of the timed t1–t3; 5 messages over 2 resolutions; t3 escalated;
-            // auto-assigned t1–t3, t2 changed by hand; one of three outgoing used a template.
-            let overall = try #require(result["overall"])
-            #expect(overall["threads"] == 4 && overall["messages"] == 8)
-            #expect(abs((overall["first_response_avg_minutes"]?.doubleValue ?? 0) - 340.0 / 3) < 1e-9)
-            #expect(overall["first_response_median_minutes"] == 30 && overall["resolution_avg_minutes"] == 330)
-            #expect(overall["sla_compliance_rate"] == .number(2.0 / 3) && overall["messages_per_resolution"] == 2.5)
-            #expect(overall["escalation_rate"] == 0.25 && overall["auto_assignment_accuracy"] == .number(2.0 / 3))
-            #expect(result["template_share"] == .number(1.0 / 3) && result["template_usage"] == ["planning": 4])
+            try await cc.host.buildApplication().test(.router) { client in
+                let result = try await cc.api(client).get("/api/communication/analytics?from=\(Self.base)").json
+                // t5 opened before `from`. Overall: 4 threads, 3+2+2+1 conversational messages; first responses 10, 30, 300 min;
+                // resolutions 60 and 600; SLA met by t1, t2 of the timed t1–t3; 5 messages over 2 resolutions; t3 escalated;
+                // auto-assigned t1–t3, t2 changed by hand; one of three outgoing used a template.
+                let overall = try #require(result["overall"])
+                #expect(overall["threads"] == 4 && overall["messages"] == 8)
+                #expect(abs((overall["first_response_avg_minutes"]?.doubleValue ?? 0) - 340.0 / 3) < 1e-9)
+                #expect(overall["first_response_median_minutes"] == 30 && overall["resolution_avg_minutes"] == 330)
+                #expect(overall["sla_compliance_rate"] == .number(2.0 / 3) && overall["messages_per_resolution"] == 2.5)
+                #expect(overall["escalation_rate"] == 0.25 && overall["auto_assignment_accuracy"] == .number(2.0 / 3))
+                #expect(result["template_share"] == .number(1.0 / 3) && result["template_usage"] == ["planning": 4])
 
-            let whatsapp = try #require(result["by_channel"]?["whatsapp_business"])
-            #expect(whatsapp["threads"] == 2 && whatsapp["messages"] == 5 && whatsapp["first_response_avg_minutes"] == 20)
-            #expect(whatsapp["first_response_median_minutes"] == 20 && whatsapp["sla_compliance_rate"] == 1 && whatsapp["messages_per_resolution"] == 3)
-            #expect(whatsapp["escalation_rate"] == 0 && whatsapp["auto_assignment_accuracy"] == 0.5)
-            let email = try #require(result["by_channel"]?["email_outlook"])
-            #expect(email["threads"] == 2 && email["messages"] == 3 && email["sla_compliance_rate"] == 0 && email["escalation_rate"] == 0.5)
-            #expect(email["resolution_avg_minutes"] == 600 && email["auto_assignment_accuracy"] == 1)
+                let whatsapp = try #require(result["by_channel"]?["whatsapp_business"])
+                #expect(whatsapp["threads"] == 2 && whatsapp["messages"] == 5 && whatsapp["first_response_avg_minutes"] == 20)
+                #expect(whatsapp["first_response_median_minutes"] == 20 && whatsapp["sla_compliance_rate"] == 1 && whatsapp["messages_per_resolution"] == 3)
+                #expect(whatsapp["escalation_rate"] == 0 && whatsapp["auto_assignment_accuracy"] == 0.5)
+                let email = try #require(result["by_channel"]?["email_outlook"])
+                #expect(email["threads"] == 2 && email["messages"] == 3 && email["sla_compliance_rate"] == 0 && email["escalation_rate"] == 0.5)
+                #expect(email["resolution_avg_minutes"] == 600 && email["auto_assignment_accuracy"] == 1)
 
-            let technical = try #require(result["by_team"]?["technical"])
-            #expect(technical["threads"] == 1 && technical["escalation_rate"] == 1 && technical["first_response_avg_minutes"] == 300)
-            let unassigned = try #require(result["by_team"]?["unassigned"])
-            #expect(unassigned["threads"] == 1 && unassigned["first_response_avg_minutes"] == .null && unassigned["auto_assignment_accuracy"] == .null)
-            #expect(result["by_team"]?["customer_service"]?["messages"] == 5)
+                let technical = try #require(result["by_team"]?["technical"])
+                #expect(technical["threads"] == 1 && technical["escalation_rate"] == 1 && technical["first_response_avg_minutes"] == 300)
+                let unassigned = try #require(result["by_team"]?["unassigned"])
+                #expect(unassigned["threads"] == 1 && unassigned["first_response_avg_minutes"] == .null && unassigned["auto_assignment_accuracy"] == .null)
+                #expect(result["by_team"]?["customer_service"]?["messages"] == 5)
+            }
         }
     }
 }

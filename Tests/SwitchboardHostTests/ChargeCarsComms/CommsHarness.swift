@@ -12,7 +12,7 @@ import Testing
 /// two teams, a split business day with Christmas 2026 as a holiday, and a scheduler driven by hand on a test clock.
 final class CommsHarness: @unchecked Sendable {
     let host: SwitchboardHost
-    let server: FakeProviderServer
+    let server: FakeProvider
     let clock = TestClock()
     let scheduler: SchedulerService
     let token: String
@@ -41,19 +41,30 @@ final class CommsHarness: @unchecked Sendable {
 
     static let splitDay = #"{mon: ["08:00-12:00", "13:00-17:00"], tue: ["08:00-12:00", "13:00-17:00"], wed: ["08:00-12:00", "13:00-17:00"], thu: ["08:00-12:00", "13:00-17:00"], fri: ["08:00-12:00", "13:00-17:00"]}"#
 
+    /// Runs `body` against a harness whose fake Graph APIs are shut down when it returns.
     /// `others` are more tenants' manifests, by file name; `periods` the business hours (`{}`: always closed);
-    /// `mails` the Graph messages the fake Outlook serves by id.
-    init(others: [String: String] = [:], periods: String = splitDay, mails: [String: JSON] = [:]) async throws {
-        var key = [UInt8](repeating: 0, count: 32)
-        for index in key.indices { key[index] = UInt8(index) }
-        setenv("SWITCHBOARD_MASTER_KEY", Data(key).base64EncodedString(), 1)
+    /// `mails` the Graph messages the fake Outlook serves by id; `routes` adds more fake provider routes.
+    static func run<T>(
+        others: [String: String] = [:], periods: String = splitDay, mails: [String: JSON] = [:],
+        routes: (Router<BasicRequestContext>) -> Void = { _ in }, _ body: (CommsHarness) async throws -> T
+    ) async throws -> T {
         let sends = ChannelTests.Counter()
-        server = try await FakeProviderServer.start { router in
+        return try await FakeProvider.run(routes: { router in
             OutlookChannelTests.graph(messages: mails)(router)
             router.post("/v21.0/\(ChannelTests.phoneNumberID)/messages") { _, _ in
                 #"{"messaging_product":"whatsapp","messages":[{"id":"wamid.OUT\#(sends.next())"}]}"#
             }
+            routes(router)
+        }) { server in
+            try await body(try CommsHarness(server: server, others: others, periods: periods))
         }
+    }
+
+    private init(server: FakeProvider, others: [String: String], periods: String) throws {
+        self.server = server
+        var key = [UInt8](repeating: 0, count: 32)
+        for index in key.indices { key[index] = UInt8(index) }
+        SecretEnvironment.set("SWITCHBOARD_MASTER_KEY", Data(key).base64EncodedString())
         let outlook = """
             channels:
               outlook:
@@ -75,8 +86,6 @@ final class CommsHarness: @unchecked Sendable {
         token = try host.token("lq", role: "admin")
     }
 
-    func stop() async { await server.stop() }
-
     /// Moves the test clock to `time` (never back) and runs every job then due.
     func run(until time: Date) async {
         clock.advance(to: max(Clock.nowMillis(), Int64(time.timeIntervalSince1970 * 1000)))
@@ -85,7 +94,11 @@ final class CommsHarness: @unchecked Sendable {
 
     /// A signed WhatsApp webhook from `from`, then the dispatch jobs it causes.
     func whatsApp(_ client: some TestClientProtocol, _ text: String, id: String, from: String = "31612345678") async throws {
-        let body = ChannelTests.whatsAppMessage(id: id, from: from, text: text)
+        try await whatsAppWebhook(client, ChannelTests.whatsAppMessage(id: id, from: from, text: text))
+    }
+
+    /// A signed WhatsApp webhook with this body, then the dispatch jobs it causes.
+    func whatsAppWebhook(_ client: some TestClientProtocol, _ body: String) async throws {
         let status = try await client.execute(
             uri: "/webhooks/whatsapp", method: .post,
             headers: [.init("Host")!: "platform.example", .init("X-Hub-Signature-256")!: ChannelTests.signedWhatsApp(body), .contentType: "application/json"],
@@ -103,11 +116,11 @@ final class CommsHarness: @unchecked Sendable {
 
     /// What the fake providers received: WhatsApp texts and Outlook sends.
     var whatsAppTexts: [String] {
-        server.requests.filter { $0.path.hasSuffix("/messages") && $0.method == "POST" }.compactMap { try? JSON.parse($0.body)["text"]?["body"]?.stringValue }
+        server.requests.filter { $0.path.hasSuffix("/messages") && $0.method == "POST" }.compactMap { $0.json["text"]?["body"]?.stringValue }
     }
 
     var mailSends: [JSON] {
-        server.requests.filter { $0.path.hasSuffix("/sendMail") || $0.path.hasSuffix("/reply") }.compactMap { try? JSON.parse($0.body) }
+        server.requests.filter { $0.path.hasSuffix("/sendMail") || $0.path.hasSuffix("/reply") }.map(\.json)
     }
 
     func api(_ client: some TestClientProtocol) -> APIClient { APIClient(client: client, host: "lq.localhost", token: token) }

@@ -1,6 +1,5 @@
 import Foundation
 import HummingbirdTesting
-import NIOCore
 import SwitchboardJSON
 import Testing
 
@@ -11,211 +10,190 @@ import Testing
 struct CommsInboundTests {
     @Test("a WhatsApp message creates a technical thread with its order, a skill-matched agent and a 1 h business-time deadline")
     func inboundWhatsApp() async throws {
-        let cc = try await CommsHarness()
-        defer { Task { await cc.stop() } }
-        try await cc.host.buildApplication().test(.router) { client in
-            try await cc.whatsApp(client, "Mijn Zaptec laadpaal geeft een storing, order #12345", id: "wamid.A1")
-            let list = try await cc.api(client).get("/api/communication/threads?filter=whatsapp")
-            #expect(list.status == .ok)
-            let thread = try #require(list.json["data"]?.arrayValue?.first)
-            #expect(thread["thread_type"] == "technical_issue")
-            #expect(thread["order_id"] == "12345")
-            #expect(thread["team"] == "technical" && thread["assigned_to_contact_id"] == "zoe")
-            #expect(thread["status"] == "open" && thread["channel_type"] == "whatsapp_business")
-            #expect(thread["external_references"]?["whatsapp_chat_id"] == "+31612345678")
-            let id = try #require(thread["id"]?.stringValue)
-            let conversation = try #require(try cc.host.services.conversations.find(tenantID: "lq", id: id))
-            #expect(conversation.assignee == "zoe" && conversation.team == "technical")
-            let due = try #require(thread["response_due_at"]?.doubleValue)
-            #expect(Set(try cc.pendingSteps(id).keys) == ["reminder", "team_lead", "manager", "executive"])
-            #expect(try cc.pendingSteps(id)["manager"] == Int64(due))
-            let detail = try await cc.api(client).get("/api/communication/threads/\(id)")
-            let incoming = try #require(detail.json["messages"]?.arrayValue?.first { $0["message_type"] == "incoming" })
-            #expect(incoming["message_content"]?.stringValue?.contains("storing") == true)
-            #expect(try await cc.api(client).get("/api/communication/threads?filter=email").json["data"]?.arrayValue?.count == 0)
+        try await CommsHarness.run { cc in
+            try await cc.host.buildApplication().test(.router) { client in
+                let order = try await cc.api(client).post("/api/orders", ["number": "12345", "customer_email": "other@driver.example", "organization_id": "org-7"])
+                #expect(order.status == .created)
+                try await cc.whatsApp(client, "Mijn Zaptec laadpaal geeft een storing, order #12345", id: "wamid.A1")
+                let list = try await cc.api(client).get("/api/communication/threads?filter=whatsapp")
+                #expect(list.status == .ok)
+                let thread = try #require(list.json["data"]?.arrayValue?.first)
+                #expect(thread["thread_type"] == "technical_issue")
+                #expect(thread["order_id"] == order.json["id"] && thread["order_number"] == "12345" && thread["customer_organization_id"] == "org-7")
+                #expect(thread["team"] == "technical" && thread["assigned_to_contact_id"] == "zoe")
+                #expect(thread["status"] == "open" && thread["channel_type"] == "whatsapp_business")
+                #expect(thread["external_references"]?["whatsapp_chat_id"] == "+31612345678")
+                let id = try #require(thread["id"]?.stringValue)
+                let conversation = try #require(try cc.host.services.conversations.find(tenantID: "lq", id: id))
+                #expect(conversation.assignee == "zoe" && conversation.team == "technical")
+                let due = try #require(thread["response_due_at"]?.doubleValue)
+                #expect(Set(try cc.pendingSteps(id).keys) == ["reminder", "team_lead", "manager", "executive"])
+                #expect(try cc.pendingSteps(id)["manager"] == Int64(due))
+                let detail = try await cc.api(client).get("/api/communication/threads/\(id)")
+                let incoming = try #require(detail.json["messages"]?.arrayValue?.first { $0["message_type"] == "incoming" })
+                #expect(incoming["message_content"]?.stringValue?.contains("storing") == true)
+                #expect(try await cc.api(client).get("/api/communication/threads?filter=email").json["data"]?.arrayValue?.count == 0)
+            }
         }
     }
 
     @Test("customer_support round-robins with capacity 1; the third thread waits in the FIFO queue until a thread is resolved")
     func capacityQueue() async throws {
-        let cc = try await CommsHarness()
-        defer { Task { await cc.stop() } }
-        try await cc.host.buildApplication().test(.router) { client in
-            let api = cc.api(client)
-            var ids: [String] = []
-            for n in 1...3 {
-                let reply = try await api.post("/api/communication/threads", ["thread_subject": .string("Vraag \(n)"), "thread_type": "customer_support"])
-                #expect(reply.status == .created)
-                ids.append(try #require(reply.json["id"]?.stringValue))
+        try await CommsHarness.run { cc in
+            try await cc.host.buildApplication().test(.router) { client in
+                let api = cc.api(client)
+                var ids: [String] = []
+                for n in 1...3 {
+                    let reply = try await api.post("/api/communication/threads", ["thread_subject": .string("Vraag \(n)"), "thread_type": "customer_support"])
+                    #expect(reply.status == .created)
+                    ids.append(try #require(reply.json["id"]?.stringValue))
+                }
+                func assignee(_ id: String) async throws -> String? { try await api.get("/api/communication/threads/\(id)").json["assigned_to_contact_id"]?.stringValue }
+                #expect(try await assignee(ids[0]) == "sarah")
+                #expect(try await assignee(ids[1]) == "tom")
+                #expect(try await assignee(ids[2]) == nil)
+                #expect(try await api.send(.put, "/api/communication/threads/\(ids[0])", json: ["status": "resolved"]).status == .ok)
+                #expect(try await assignee(ids[2]) == "sarah")
             }
-            func assignee(_ id: String) async throws -> String? { try await api.get("/api/communication/threads/\(id)").json["assigned_to_contact_id"]?.stringValue }
-            #expect(try await assignee(ids[0]) == "sarah")
-            #expect(try await assignee(ids[1]) == "tom")
-            #expect(try await assignee(ids[2]) == nil)
-            #expect(try await api.send(.put, "/api/communication/threads/\(ids[0])", json: ["status": "resolved"]).status == .ok)
-            #expect(try await assignee(ids[2]) == "sarah")
         }
     }
 
     @Test("the ladder fires at 75/90/100 % and +24 h of business time across Christmas and a weekend; a reply cancels the rest")
     func ladder() async throws {
-        let cc = try await CommsHarness()
-        defer { Task { await cc.stop() } }
-        try await cc.host.buildApplication().test(.router) { client in
-            let api = cc.api(client)
-            try await cc.whatsApp(client, "Hallo", id: "wamid.L1")
-            let contactID = try #require(try cc.host.services.contacts.find(tenantID: "lq", .phone("+31612345678"))).id
-            func open(_ subject: String) async throws -> String {
-                let reply = try await api.post("/api/communication/threads", [
-                    "thread_subject": .string(subject), "thread_type": "customer_support", "channel_type": "whatsapp_business",
-                    "contact_id": .string(contactID), "assigned_to_contact_id": "sarah", "opened_at": .number(Double(CommsHarness.ms("2026-12-24 16:30"))),
+        try await CommsHarness.run { cc in
+            try await cc.host.buildApplication().test(.router) { client in
+                let api = cc.api(client)
+                try await cc.whatsApp(client, "Hallo", id: "wamid.L1")
+                let contactID = try #require(try cc.host.services.contacts.find(tenantID: "lq", .phone("+31612345678"))).id
+                func open(_ subject: String) async throws -> String {
+                    let reply = try await api.post("/api/communication/threads", [
+                        "thread_subject": .string(subject), "thread_type": "customer_support", "channel_type": "whatsapp_business",
+                        "contact_id": .string(contactID), "assigned_to_contact_id": "sarah", "opened_at": .number(Double(CommsHarness.ms("2026-12-24 16:30"))),
+                    ])
+                    #expect(reply.json["response_due_at"]?.doubleValue == Double(CommsHarness.ms("2026-12-28 08:30")))
+                    return try #require(reply.json["id"]?.stringValue)
+                }
+                let replied = try await open("Laadpaal planning")
+                let ignored = try await open("Factuur vraag")
+                #expect(try cc.pendingSteps(replied) == [
+                    "reminder": CommsHarness.ms("2026-12-28 08:15"), "team_lead": CommsHarness.ms("2026-12-28 08:24"),
+                    "manager": CommsHarness.ms("2026-12-28 08:30"), "executive": CommsHarness.ms("2026-12-31 08:30"),
                 ])
-                #expect(reply.json["response_due_at"]?.doubleValue == Double(CommsHarness.ms("2026-12-28 08:30")))
-                return try #require(reply.json["id"]?.stringValue)
+                func thread(_ id: String) async throws -> JSON { try await api.get("/api/communication/threads/\(id)").json }
+                func alerts(_ id: String) async throws -> [String] {
+                    try await thread(id)["messages"]?.arrayValue?.filter { $0["message_type"] == "system_notification" }.compactMap { $0["message_content"]?.stringValue } ?? []
+                }
+
+                await cc.run(until: CommsHarness.at("2026-12-28 08:14"))
+                #expect(try await thread(replied)["sla"]?["fired"] == [])
+                await cc.run(until: CommsHarness.at("2026-12-28 08:15"))
+                #expect(try await thread(replied)["sla"]?["fired"] == ["reminder"])
+                #expect(try await alerts(replied).last?.hasSuffix("→ sarah") == true)
+                await cc.run(until: CommsHarness.at("2026-12-28 08:24"))
+                #expect(try await alerts(replied).last?.hasSuffix("→ cs-lead") == true)
+                await cc.run(until: CommsHarness.at("2026-12-28 08:30"))
+                let escalated = try await thread(replied)
+                #expect(escalated["status"] == "escalated" && escalated["priority"] == "high")
+                #expect(escalated["sla"]?["fired"] == ["reminder", "team_lead", "manager"])
+                #expect(escalated["response_due_at"]?.doubleValue == Double(CommsHarness.ms("2026-12-28 09:00")))
+
+                let reply = try await api.post("/api/communication/messages", ["thread_id": .string(replied), "message_content": "We komen morgen langs."])
+                #expect(reply.status == .created)
+                #expect(reply.json["message_type"] == "outgoing")
+                #expect(try cc.pendingSteps(replied).isEmpty)
+                #expect(try await thread(replied)["status"] == "in_progress")
+
+                await cc.run(until: CommsHarness.at("2026-12-31 08:29"))
+                #expect(try await thread(ignored)["sla"]?["fired"] == ["reminder", "team_lead", "manager"])
+                await cc.run(until: CommsHarness.at("2026-12-31 08:30"))
+                #expect(try await thread(ignored)["sla"]?["fired"] == ["reminder", "team_lead", "manager", "executive"])
+                #expect(try await alerts(ignored).last?.hasSuffix("→ ceo") == true)
+                #expect(try await thread(replied)["sla"]?["fired"] == ["reminder", "team_lead", "manager"])
             }
-            let replied = try await open("Laadpaal planning")
-            let ignored = try await open("Factuur vraag")
-            #expect(try cc.pendingSteps(replied) == [
-                "reminder": CommsHarness.ms("2026-12-28 08:15"), "team_lead": CommsHarness.ms("2026-12-28 08:24"),
-                "manager": CommsHarness.ms("2026-12-28 08:30"), "executive": CommsHarness.ms("2026-12-31 08:30"),
-            ])
-            func thread(_ id: String) async throws -> JSON { try await api.get("/api/communication/threads/\(id)").json }
-            func alerts(_ id: String) async throws -> [String] {
-                try await thread(id)["messages"]?.arrayValue?.filter { $0["message_type"] == "system_notification" }.compactMap { $0["message_content"]?.stringValue } ?? []
-            }
-
-            await cc.run(until: CommsHarness.at("2026-12-28 08:14"))
-            #expect(try await thread(replied)["sla"]?["fired"] == [])
-            await cc.run(until: CommsHarness.at("2026-12-28 08:15"))
-            #expect(try await thread(replied)["sla"]?["fired"] == ["reminder"])
-            #expect(try await alerts(replied).last?.hasSuffix("→ sarah") == true)
-            await cc.run(until: CommsHarness.at("2026-12-28 08:24"))
-            #expect(try await alerts(replied).last?.hasSuffix("→ cs-lead") == true)
-            await cc.run(until: CommsHarness.at("2026-12-28 08:30"))
-            let escalated = try await thread(replied)
-            #expect(escalated["status"] == "escalated" && escalated["priority"] == "high")
-            #expect(escalated["sla"]?["fired"] == ["reminder", "team_lead", "manager"])
-            #expect(escalated["response_due_at"]?.doubleValue == Double(CommsHarness.ms("2026-12-28 09:00")))
-
-            let reply = try await api.post("/api/communication/messages", ["thread_id": .string(replied), "message_content": "We komen morgen langs."])
-            #expect(reply.status == .created)
-            #expect(reply.json["message_type"] == "outgoing")
-            #expect(try cc.pendingSteps(replied).isEmpty)
-            #expect(try await thread(replied)["status"] == "in_progress")
-
-            await cc.run(until: CommsHarness.at("2026-12-31 08:29"))
-            #expect(try await thread(ignored)["sla"]?["fired"] == ["reminder", "team_lead", "manager"])
-            await cc.run(until: CommsHarness.at("2026-12-31 08:30"))
-            #expect(try await thread(ignored)["sla"]?["fired"] == ["reminder", "team_lead", "manager", "executive"])
-            #expect(try await alerts(ignored).last?.hasSuffix("→ ceo") == true)
-            #expect(try await thread(replied)["sla"]?["fired"] == ["reminder", "team_lead", "manager"])
         }
     }
 
     @Test("waiting_customer pauses the SLA clock and cancels the ladder; leaving it resumes with the business time left")
     func pause() async throws {
         let allDay = #"{sun: ["00:00-24:00"], mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"]}"#
-        let cc = try await CommsHarness(periods: allDay)
-        defer { Task { await cc.stop() } }
-        try await cc.host.buildApplication().test(.router) { client in
-            let api = cc.api(client)
-            let created = try await api.post("/api/communication/threads", ["thread_subject": "Offerte", "channel_type": "whatsapp_business", "assigned_to_contact_id": "daan"])
-            let id = try #require(created.json["id"]?.stringValue)
-            #expect(try cc.pendingSteps(id).count == 4)
-            let paused = try await api.send(.put, "/api/communication/threads/\(id)", json: ["status": "waiting_customer"]).json
-            #expect(paused["response_due_at"] == nil)
-            let remaining = try #require(paused["sla"]?["paused_remaining_seconds"]?.doubleValue)
-            #expect(remaining > 3500 && remaining <= 3600)
-            #expect(try cc.pendingSteps(id).isEmpty)
-            let before = Double(Clock.nowMillis())
-            let resumed = try await api.send(.put, "/api/communication/threads/\(id)", json: ["status": "in_progress"]).json
-            let due = try #require(resumed["response_due_at"]?.doubleValue)
-            #expect(due >= before + remaining * 1000 - 1000 && due <= Double(Clock.nowMillis()) + remaining * 1000 + 1000)
-            #expect(Set(try cc.pendingSteps(id).keys) == ["reminder", "team_lead", "manager", "executive"])
+        try await CommsHarness.run(periods: allDay) { cc in
+            try await cc.host.buildApplication().test(.router) { client in
+                let api = cc.api(client)
+                let created = try await api.post("/api/communication/threads", ["thread_subject": "Offerte", "channel_type": "whatsapp_business", "assigned_to_contact_id": "daan"])
+                let id = try #require(created.json["id"]?.stringValue)
+                #expect(try cc.pendingSteps(id).count == 4)
+                let paused = try await api.send(.put, "/api/communication/threads/\(id)", json: ["status": "waiting_customer"]).json
+                #expect(paused["response_due_at"] == nil)
+                let remaining = try #require(paused["sla"]?["paused_remaining_seconds"]?.doubleValue)
+                #expect(remaining > 3500 && remaining <= 3600)
+                #expect(try cc.pendingSteps(id).isEmpty)
+                let before = Double(Clock.nowMillis())
+                let resumed = try await api.send(.put, "/api/communication/threads/\(id)", json: ["status": "in_progress"]).json
+                let due = try #require(resumed["response_due_at"]?.doubleValue)
+                #expect(due >= before + remaining * 1000 - 1000 && due <= Double(Clock.nowMillis()) + remaining * 1000 + 1000)
+                #expect(Set(try cc.pendingSteps(id).keys) == ["reminder", "team_lead", "manager", "executive"])
+            }
         }
     }
 
     @Test("the inbox sorts by priority then due time (or due first), pages by cursor, and filters overdue, mine and tasks")
     func inbox() async throws {
-        let cc = try await CommsHarness()
-        defer { Task { await cc.stop() } }
-        try await cc.host.buildApplication().test(.router) { client in
-            let api = cc.api(client)
-            let day: Int64 = 86_400_000
-            let now = Clock.nowMillis()
-            let specs: [(String, String, String, Int64)] = [
-                ("low-old", "low", "whatsapp_business", now - 30 * day), ("urgent-new", "urgent", "whatsapp_business", now),
-                ("normal-old", "normal", "email_outlook", now - 30 * day), ("task", "high", "internal_task", now),
-            ]
-            for (subject, priority, channel, opened) in specs {
-                #expect(try await api.post("/api/communication/threads", [
-                    "thread_subject": .string(subject), "priority": .string(priority), "channel_type": .string(channel),
-                    "opened_at": .number(Double(opened)), "assigned_to_contact_id": subject == "task" ? "me-agent" : "sarah",
-                    "thread_type": subject == "task" ? "internal_task" : "customer_support",
-                ]).status == .created)
+        try await CommsHarness.run { cc in
+            try await cc.host.buildApplication().test(.router) { client in
+                let api = cc.api(client)
+                let day: Int64 = 86_400_000
+                let now = Clock.nowMillis()
+                let specs: [(String, String, String, Int64)] = [
+                    ("low-old", "low", "whatsapp_business", now - 30 * day), ("urgent-new", "urgent", "whatsapp_business", now),
+                    ("normal-old", "normal", "email_outlook", now - 30 * day), ("task", "high", "internal_task", now),
+                ]
+                for (subject, priority, channel, opened) in specs {
+                    #expect(try await api.post("/api/communication/threads", [
+                        "thread_subject": .string(subject), "priority": .string(priority), "channel_type": .string(channel),
+                        "opened_at": .number(Double(opened)), "assigned_to_contact_id": subject == "task" ? "me-agent" : "sarah",
+                        "thread_type": subject == "task" ? "internal_task" : "customer_support",
+                    ]).status == .created)
+                }
+                func subjects(_ query: String) async throws -> (names: [String], next: String?) {
+                    let page = try await api.get("/api/communication/threads?\(query)").json
+                    return (page["data"]?.arrayValue?.compactMap { $0["thread_subject"]?.stringValue } ?? [], page["next_cursor"]?.stringValue)
+                }
+                let first = try await subjects("limit=2")
+                #expect(first.names == ["urgent-new", "task"])
+                let cursor = try #require(first.next?.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+                let second = try await subjects("limit=2&cursor=\(cursor)")
+                #expect(second.names == ["normal-old", "low-old"] && second.next == nil)
+                #expect(try await subjects("sort=due").names == ["low-old", "normal-old", "urgent-new", "task"])
+                #expect(try await subjects("filter=overdue").names == ["normal-old", "low-old"])
+                #expect(try await subjects("filter=mine&assignee=me-agent").names == ["task"])
+                #expect(try await subjects("filter=tasks").names == ["task"])
+                #expect(try await api.get("/api/communication/threads?filter=nonsense").status == .unprocessableContent)
             }
-            func subjects(_ query: String) async throws -> (names: [String], next: String?) {
-                let page = try await api.get("/api/communication/threads?\(query)").json
-                return (page["data"]?.arrayValue?.compactMap { $0["thread_subject"]?.stringValue } ?? [], page["next_cursor"]?.stringValue)
-            }
-            let first = try await subjects("limit=2")
-            #expect(first.names == ["urgent-new", "task"])
-            let cursor = try #require(first.next?.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
-            let second = try await subjects("limit=2&cursor=\(cursor)")
-            #expect(second.names == ["normal-old", "low-old"] && second.next == nil)
-            #expect(try await subjects("sort=due").names == ["low-old", "normal-old", "urgent-new", "task"])
-            #expect(try await subjects("filter=overdue").names == ["normal-old", "low-old"])
-            #expect(try await subjects("filter=mine&assignee=me-agent").names == ["task"])
-            #expect(try await subjects("filter=tasks").names == ["task"])
-            #expect(try await api.get("/api/communication/threads?filter=nonsense").status == .unprocessableContent)
-        }
-    }
-
-    @Test("a WhatsApp image keeps its media metadata as the message's attachment")
-    func media() async throws {
-        let cc = try await CommsHarness()
-        defer { Task { await cc.stop() } }
-        try await cc.host.buildApplication().test(.router) { client in
-            let text = ChannelTests.whatsAppMessage(id: "wamid.M1", from: "31612345678", text: "x")
-            let body = text.replacingOccurrences(
-                of: #""type":"text","text":{"body":"x"}"#,
-                with: #""type":"image","image":{"id":"1048576","mime_type":"image/jpeg","sha256":"abc123","caption":"Foto van de meterkast"}"#)
-            #expect(body != text)
-            let status = try await client.execute(
-                uri: "/webhooks/whatsapp", method: .post,
-                headers: [.init("Host")!: "platform.example", .init("X-Hub-Signature-256")!: ChannelTests.signedWhatsApp(body), .contentType: "application/json"],
-                body: ByteBuffer(string: body)) { $0.status }
-            #expect(status == .ok)
-            await cc.run(until: Date())
-            let thread = try #require(try await cc.api(client).get("/api/communication/threads").json["data"]?.arrayValue?.first)
-            let messages = try await cc.api(client).get("/api/communication/messages?thread_id=\(thread["id"]?.stringValue ?? "")").json["data"]?.arrayValue ?? []
-            let attachment = try #require(messages.first { $0["message_type"] == "incoming" }?["attachments"]?.arrayValue?.first)
-            #expect(attachment["id"] == "1048576" && attachment["mime_type"] == "image/jpeg" && attachment["caption"] == "Foto van de meterkast")
         }
     }
 
     @Test("channel secrets are sealed and never appear in any API response")
     func channelSecrets() async throws {
-        let cc = try await CommsHarness()
-        defer { Task { await cc.stop() } }
-        try await cc.host.buildApplication().test(.router) { client in
-            let api = cc.api(client)
-            let secret = "very-secret-client-value"
-            let created = try await api.post("/api/communication/channels", [
-                "channel_type": "email_outlook", "channel_name": "Service mailbox", "response_sla_hours": 4,
-                "configuration": ["tenant_id": "t-1", "client_id": "c-1", "client_secret": .string(secret), "sync_folders": ["Inbox"]],
-            ])
-            #expect(created.status == .created)
-            #expect(!created.text.contains(secret))
-            #expect(created.json["secrets_set"] == ["client_secret"] && created.json["configuration"]?["client_id"] == "c-1")
-            let id = try #require(created.json["id"]?.stringValue)
-            let updated = try await api.send(.put, "/api/communication/channels/\(id)", json: ["configuration": ["access_token": .string("token-\(secret)")]])
-            #expect(!updated.text.contains(secret))
-            #expect(updated.json["secrets_set"] == ["access_token", "client_secret"])
-            #expect(!(try await api.get("/api/communication/channels").text.contains(secret)))
-            let stored = try #require(try cc.host.services.records.get(.init(tenantID: "lq", pluginID: "chargecars-comms"), collection: "channels", key: id))
-            #expect(!stored.contains(secret) && stored.contains("client_secret"))
-            #expect(try await api.post("/api/communication/channels", ["channel_type": "fax"]).status == .unprocessableContent)
+        try await CommsHarness.run { cc in
+            try await cc.host.buildApplication().test(.router) { client in
+                let api = cc.api(client)
+                let secret = "very-secret-client-value"
+                let created = try await api.post("/api/communication/channels", [
+                    "channel_type": "email_outlook", "channel_name": "Service mailbox", "response_sla_hours": 4,
+                    "configuration": ["tenant_id": "t-1", "client_id": "c-1", "client_secret": .string(secret), "sync_folders": ["Inbox"]],
+                ])
+                #expect(created.status == .created)
+                #expect(!created.text.contains(secret))
+                #expect(created.json["secrets_set"] == ["client_secret"] && created.json["configuration"]?["client_id"] == "c-1")
+                let id = try #require(created.json["id"]?.stringValue)
+                let updated = try await api.send(.put, "/api/communication/channels/\(id)", json: ["configuration": ["access_token": .string("token-\(secret)")]])
+                #expect(!updated.text.contains(secret))
+                #expect(updated.json["secrets_set"] == ["access_token", "client_secret"])
+                #expect(!(try await api.get("/api/communication/channels").text.contains(secret)))
+                let stored = try #require(try cc.host.services.records.get(.init(tenantID: "lq", pluginID: "chargecars-comms"), collection: "channels", key: id))
+                #expect(!stored.contains(secret) && stored.contains("client_secret"))
+                #expect(try await api.post("/api/communication/channels", ["channel_type": "fax"]).status == .unprocessableContent)
+            }
         }
     }
 }

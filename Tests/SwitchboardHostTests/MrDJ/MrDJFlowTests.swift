@@ -125,6 +125,14 @@ struct MrDJFlowTests {
             anonymous.token = nil
             #expect(try await anonymous.get("/api/crm/leads").status == .unauthorized)
             #expect(try await harness.raw(client, "/hooks/mrdj/mollie", "id=tr_unknown").status == .ok)
+
+            let paths = try await anonymous.get("/api/v1/openapi.json").json["paths"]
+            #expect(paths?["/api/crm/leads"]?["post"]?["x-permission"] == "crm:write")
+            #expect(paths?["/api/crm/projects"]?["get"]?["x-permission"] == "projects:read")
+            #expect(paths?["/api/crm/import"]?["post"]?["x-cli"] == "switchboard crm import")
+            for path in ["/api/crm/leads/{id}/convert", "/api/crm/deals/{id}/stage", "/api/crm/activities", "/api/crm/quotes/{id}/accept", "/api/crm/analytics", "/quotes/accept"] {
+                #expect(paths?[path] != nil, "\(path) is in the OpenAPI document")
+            }
         }
         await harness.stop()
     }

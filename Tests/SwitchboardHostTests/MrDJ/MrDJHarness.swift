@@ -8,11 +8,13 @@ import Testing
 
 @testable import SwitchboardHost
 
-/// A Mr. DJ tenant on a fresh host: email over a fake SMTP server, fake Mollie and Teams endpoints on one
-/// fake provider server (all on 127.0.0.1), the shipped brochure, and a scheduler driven by hand.
+/// A Mr. DJ tenant on a fresh host: email over a fake SMTP server, fake Mollie, Teams, SMS gateway and RentGuy
+/// endpoints on one fake provider server (all on 127.0.0.1), the shipped brochure and logo, and a scheduler
+/// driven by hand.
 final class MrDJHarness: @unchecked Sendable {
     static let formSecret = "form-test-secret"
     static let mollieKey = "test_mollie_key"
+    static let rentGuySecret = "rentguy-test-secret"
 
     let host: SwitchboardHost
     let smtp: FakeSMTPServer
@@ -39,8 +41,21 @@ final class MrDJHarness: @unchecked Sendable {
             }
             router.get("/v2/payments/tr_test1") { _, _ in #"{"id":"tr_test1","status":"\#(status.value)"}"# }
             router.post("/teams") { _, _ in "1" }
+            router.post("/sms") { _, _ in #"{"id":"gw-1","status":"queued"}"# }
+            // RentGuy: the first push meets an outage (503); later ones are checked like RentGuy checks them.
+            let pushes = Shared(0)
+            router.post("/rentguy") { request, _ in
+                var request = request
+                let body = try await request.collectBody(upTo: 1 << 20)
+                pushes.value += 1
+                guard pushes.value > 1 else { throw HTTPError(.serviceUnavailable) }
+                let timestamp = request.headers[HTTPField.Name("X-RentGuy-Timestamp")!] ?? ""
+                let expected = "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(rentGuySecret.utf8), data: Array("\(timestamp).".utf8) + Array(buffer: body)))
+                guard request.headers[HTTPField.Name("X-RentGuy-Signature")!] == expected else { throw HTTPError(.unauthorized) }
+                return "ok"
+            }
         }
-        let refs = ChannelTests.secrets(["form": formSecret, "mollie": mollieKey])
+        let refs = ChannelTests.secrets(["form": formSecret, "mollie": mollieKey, "rentguy": rentGuySecret, "sms": "sms-secret", "gateway": "gateway-token"])
         let yaml = """
             slug: mrdj
             name: Mr. DJ
@@ -51,6 +66,11 @@ final class MrDJHarness: @unchecked Sendable {
               allowed_hours: "00:00-23:59"
             channels:
               sandbox: {}
+              sms:
+                secret: \(refs["sms"]!)
+                from: "+3197010000000"
+                api_url: \(server.baseURL)/sms
+                api_token: \(refs["gateway"]!)
               smtp:
                 url: smtp://127.0.0.1:\(smtp.port)
                 from: "Mr. DJ <info@mr-dj.nl>"
@@ -69,12 +89,16 @@ final class MrDJHarness: @unchecked Sendable {
                         - {description: "DJ 5 uur", price: 745}
                         - {description: "Lichtshow", price: 150}
                   mollie: {base_url: "\(server.baseURL)", api_key: \(refs["mollie"]!), deposit: 250}
+                  rentguy: {webhook_url: "\(server.baseURL)/rentguy", secret: \(refs["rentguy"]!)}
+                  aftercare: {review_url: "https://example.com/review/mrdj", upsell_after_days: 30}
             """
         let host = try TestEnvironment.host(manifests: ["mrdj": yaml])
         let folder = URL(fileURLWithPath: try #require(host.configuration.tenantsDirectory)).appendingPathComponent("mrdj")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: TestEnvironment.repositoryRoot.appendingPathComponent("tenants/mrdj/brochure.pdf"), to: folder.appendingPathComponent("brochure.pdf"))
+        for file in ["brochure.pdf", "logo.png"] {
+            try FileManager.default.copyItem(
+                at: TestEnvironment.repositoryRoot.appendingPathComponent("tenants/mrdj/\(file)"), to: folder.appendingPathComponent(file))
+        }
         return MrDJHarness(host: host, smtp: smtp, server: server, paymentStatus: status)
     }
 
@@ -120,10 +144,11 @@ final class MrDJHarness: @unchecked Sendable {
     }
 }
 
-/// One received mail's subject and its attachments (filename, content type, bytes).
+/// One received mail's subject, text and attachments (filename, content type, bytes).
 struct ReceivedMail {
     struct File { let filename: String; let contentType: String; let data: [UInt8] }
     let subject: String
+    let text: String
     let files: [File]
 
     init(_ data: String) {
@@ -131,15 +156,22 @@ struct ReceivedMail {
         subject = headers["subject"] ?? ""
         guard let type = headers["content-type"], type.hasPrefix("multipart/mixed") else {
             files = []
+            text = Self.decoded(headers, body)
             return
         }
         let boundary = String(type.split(separator: "\"")[1])
-        files = body.components(separatedBy: "--\(boundary)").dropFirst().compactMap { part in
-            let (partHeaders, partBody) = SMTPChannelTests.parse(String(part.trimmingPrefix("\r\n")))
+        let parts = body.components(separatedBy: "--\(boundary)").dropFirst().map { SMTPChannelTests.parse(String($0.trimmingPrefix("\r\n"))) }
+        text = parts.first { $0.0["content-type"]?.hasPrefix("text/plain") == true }.map { Self.decoded($0.0, $0.1) } ?? ""
+        files = parts.compactMap { partHeaders, partBody in
             guard let disposition = partHeaders["content-disposition"], disposition.hasPrefix("attachment") else { return nil }
             let filename = disposition.components(separatedBy: "filename=\"").last?.dropLast().description ?? ""
             let bytes = Data(base64Encoded: partBody.replacingOccurrences(of: "\r\n", with: "")).map(Array.init) ?? []
             return File(filename: filename, contentType: partHeaders["content-type"] ?? "", data: bytes)
         }
+    }
+
+    private static func decoded(_ headers: [String: String], _ body: String) -> String {
+        guard headers["content-transfer-encoding"] == "base64" else { return body }
+        return Data(base64Encoded: body.replacingOccurrences(of: "\r\n", with: "")).map { String(decoding: $0, as: UTF8.self) } ?? body
     }
 }

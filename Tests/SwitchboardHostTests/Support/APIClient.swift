@@ -19,7 +19,7 @@ struct APIClient {
         let text: String
     }
 
-    func send(_ method: HTTPRequest.Method, _ path: String, json body: JSON? = nil, raw: ByteBuffer? = nil, token: String?? = nil) async throws -> Reply {
+    func send(_ method: HTTPRequest.Method, _ path: String, json body: JSON? = nil, raw: ByteBuffer? = nil, contentType: String? = nil, token: String?? = nil) async throws -> Reply {
         var headers: HTTPFields = [HTTPField.Name("Host")!: host]
         if let bearer = token ?? self.token { headers[.authorization] = "Bearer \(bearer)" }
         var buffer: ByteBuffer?
@@ -28,6 +28,7 @@ struct APIClient {
             buffer = ByteBuffer(bytes: try body.serializedBytes())
         }
         if let raw { buffer = raw }
+        if let contentType { headers[.contentType] = contentType }
         return try await client.execute(uri: path, method: method, headers: headers, body: buffer) { response in
             let text = String(buffer: response.body)
             return Reply(status: response.status, headers: response.headers, json: (try? JSON.parse(text)) ?? .null, text: text)

@@ -49,6 +49,7 @@ enum TestEnvironment {
         var configuration = HostConfiguration()
         configuration.database = .sqlite(path: directory.appendingPathComponent("test.sqlite").path)
         configuration.tenantsDirectory = tenants.path
+        configuration.dataDirectory = directory.appendingPathComponent("data").path
         configuration.pluginsDirectory = pluginsDirectory
         configuration.adminToken = adminToken
         configuration.port = 0

@@ -19,24 +19,17 @@ struct PluginCallCommand: ParsableCommand {
         var configuration = try options.configuration()
         configuration.tenantsDirectory = nil
         let host = try SwitchboardHost.start(configuration, logger: quietLogger())
-        guard let running = host.registry.tenant(slug: tenant) else {
-            throw ValidationError("no running tenant \(tenant); known: \(host.registry.active.map(\.slug).joined(separator: ", "))")
-        }
+        let running = try host.runningTenant(tenant)
         let components = URLComponents(string: path)
         let routePath = components?.path ?? path
         guard let (route, instance, parameters) = running.route(method: method.uppercased(), path: routePath) else {
             throw ValidationError("no plugin of \(tenant) serves \(method.uppercased()) \(routePath)")
         }
         if let body, (try? JSON.parse(body)) == nil { throw ValidationError("--body is not valid JSON") }
-        var query: [String: JSON] = [:]
-        for item in components?.queryItems ?? [] { query[item.name] = .string(item.value ?? "") }
-        let request: JSON = [
-            "method": .string(method.uppercased()), "path": .string(routePath), "route": .string(route.path),
-            "params": .object(parameters.mapValues(JSON.string)), "query": .object(query), "headers": [:],
-            "body_base64": .string(Data((body ?? "").utf8).base64EncodedString()),
-            "identity": ["kind": "user", "id": "cli", "name": "cli", "role": "admin", "permissions": ["*"]],
-        ]
-        let result = instance.handleHTTP(request)
+        var query: [String: String] = [:]
+        for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        let result = instance.callAsOperator(
+            method: method.uppercased(), path: routePath, route: route, parameters: parameters, query: query, body: Array((body ?? "").utf8))
         guard result.ok else {
             print("error: \(instance.plugin.id): \(result.errorMessage)")
             throw ExitCode(1)

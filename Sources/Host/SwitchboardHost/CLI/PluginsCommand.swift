@@ -53,7 +53,7 @@ private func describe(_ plugin: LoadedPlugin) -> String {
         lines.append("  routes:       none")
     } else {
         lines.append("  routes:")
-        lines += plugin.routes.map { "    \($0.method.padding(toLength: 6, withPad: " ", startingAt: 0)) \($0.path)  (\($0.permission))" }
+        lines += plugin.routes.map { "    \($0.method.padding(toLength: 6, withPad: " ", startingAt: 0)) \($0.path)  (\($0.permission))" + ($0.cli.map { "  cli: \($0)" } ?? "") }
     }
     return lines.joined(separator: "\n")
 }

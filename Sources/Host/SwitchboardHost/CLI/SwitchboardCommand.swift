@@ -10,11 +10,12 @@ public struct SwitchboardCommand: AsyncParsableCommand {
             Configuration comes from flags and these environment variables:
               SWITCHBOARD_DATABASE_URL   sqlite:///path/to/file.sqlite (default ./data/switchboard.sqlite) or postgres://…
               SWITCHBOARD_TENANTS_DIR    directory of tenant manifests applied at start (default ./tenants)
+              SWITCHBOARD_DATA_DIR       the host's files, e.g. inbound media in files/<tenant>/media (default ./data)
               SWITCHBOARD_PLUGINS_DIR    directory of plugin libraries (default: beside the executable)
               SWITCHBOARD_ADMIN_TOKEN    bearer token for the platform admin API (/admin/v1); unset disables it
               SWITCHBOARD_TRUSTED_PROXIES  comma-separated proxy IPs whose X-Forwarded-Host is honoured
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, TenantsCommand.self, PluginsCommand.self, TokensCommand.self, UsersCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, TenantsCommand.self, PluginsCommand.self, TokensCommand.self, UsersCommand.self, PluginFileCommand.self],
         defaultSubcommand: nil)
 
     public init() {}
@@ -22,7 +23,7 @@ public struct SwitchboardCommand: AsyncParsableCommand {
     /// Parses the command line and runs the chosen subcommand, awaiting async ones.
     public static func runFromCommandLine() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(routingPluginCommands(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -31,6 +32,17 @@ public struct SwitchboardCommand: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+extension SwitchboardCommand {
+    /// `switchboard crm import …` → `switchboard file-command crm import …`: a first word that is no built-in
+    /// command names a plugin's command group.
+    static func routingPluginCommands(_ arguments: [String]) -> [String] {
+        guard let first = arguments.first, !first.hasPrefix("-"), first != "help",
+            !configuration.subcommands.contains(where: { $0._commandName == first })
+        else { return arguments }
+        return [PluginFileCommand._commandName] + arguments
     }
 }
 

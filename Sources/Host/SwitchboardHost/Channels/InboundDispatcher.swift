@@ -26,6 +26,7 @@ public struct InboundDispatcher: Sendable {
 
         var details: JSON = .object([:])
         if let text = row.string("variables"), let parsed = try? JSON.parse(text) { details = parsed }
+        details = try MediaFetcher(services: services).attach(messageID: messageID, channel: message.channel, details: details, tenant: tenant)
         let event = TenantEvent(
             tenantID: tenant.slug, type: "message.received",
             data: [

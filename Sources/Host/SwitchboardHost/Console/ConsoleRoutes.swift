@@ -19,7 +19,7 @@ struct ConsoleRoutes {
         router.get("/console/login") { request, context -> Response in
             let tenant = try context.requireTenant()
             let csrf = Crypto.hex(try Crypto.randomBytes(16))
-            var response = page(tenant, "login", title: "Sign in", values: ["csrf": csrf], user: nil, csrf: nil)
+            var response = page(tenant, "login", title: "Sign in", values: ["csrf": csrf], session: nil)
             response.setCookie(Self.cookie(Self.loginCSRFCookie, csrf, request))
             return response
         }
@@ -33,7 +33,7 @@ struct ConsoleRoutes {
             let email = form["email"] ?? "", password = form["password"] ?? ""
             let credentials = tenant.credentials, roles = tenant.roles
             guard let identity = try await tenant.database.perform({ try credentials.verifyUser(tenantID: tenant.slug, email: email, password: password, roles: roles) }) else {
-                var response = page(tenant, "login", title: "Sign in", values: ["csrf": given, "email": email, "error": "Email or password is wrong."], user: nil, csrf: nil)
+                var response = page(tenant, "login", title: "Sign in", values: ["csrf": given, "email": email, "error": "Email or password is wrong."], session: nil)
                 response.status = .unauthorized
                 return response
             }
@@ -46,6 +46,7 @@ struct ConsoleRoutes {
         }
 
         let console = router.group("/console").add(middleware: ConsoleSessionMiddleware())
+        ConsoleContactRoutes().register(on: console)
 
         console.post("/logout") { request, context -> Response in
             let (tenant, session) = try Self.signedIn(context, form: try await Self.form(request, context))
@@ -60,8 +61,11 @@ struct ConsoleRoutes {
             let filter = request.uri.queryParameters.get("filter").map { String($0) } ?? "all"
             let identity = session.identity
             let rows = try await context.perform { tenant in try Self.inboxRows(tenant, filter: filter, identity: identity) }
+            if request.uri.queryParameters.get("fragment") == "rows" {
+                return htmlResponse(ConsoleTemplates.library.render(["rows": rows], withTemplate: "inbox_rows") ?? "")
+            }
             let filters: [[String: Any]] = Self.filters.map { ["key": $0.key, "label": $0.label, "active": $0.key == filter] }
-            return page(tenant, "inbox", title: "Inbox", values: ["filters": filters, "rows": rows], user: session.identity.name, csrf: session.csrfToken)
+            return page(tenant, "inbox", title: "Inbox", values: ["filters": filters, "filter": filter, "rows": rows], session: session, current: "/console")
         }
 
         console.get("/conversations/{id}") { request, context -> Response in
@@ -71,15 +75,23 @@ struct ConsoleRoutes {
                 guard let conversation = try tenant.services.conversations.find(tenantID: tenant.slug, id: id) else { return nil }
                 let contact = try tenant.services.contacts.find(tenantID: tenant.slug, .id(conversation.contactID))
                 let messages = try tenant.services.conversations.messages(tenantID: tenant.slug, conversationID: id, page: PageRequest(limit: 200))
+                let tasks = try tenant.services.tasks.list(tenantID: tenant.slug, filter: ["conversation_id": id], page: PageRequest(limit: 100))
                 let templates = try tenant.services.templates.list(tenantID: tenant.slug, filter: ["channel": conversation.channel], page: PageRequest(limit: 200))
                 return ConversationView(
-                    id: id, contact: contact?.name ?? contact?.phone ?? contact?.email ?? "?", channel: conversation.channel,
-                    status: conversation.status, owner: conversation.owner, botOwned: conversation.owner == "bot",
-                    messages: messages.data.map { .init(direction: $0.direction, content: $0.content ?? "", status: $0.status, time: Self.time($0.createdAt, tenant)) },
+                    id: id, contact: contact?.name ?? contact?.phone ?? contact?.email ?? "?", contactID: conversation.contactID,
+                    channel: conversation.channel, status: conversation.status, owner: conversation.owner, botOwned: conversation.owner == "bot",
+                    messages: messages.data.map {
+                        .init(direction: $0.direction, content: $0.content ?? $0.templateName.map { "[template \($0)]" } ?? "", channel: $0.channel,
+                              status: $0.status, time: Self.time($0.createdAt, tenant))
+                    },
+                    tasks: tasks.data.map { .init(title: $0.title, status: $0.status, due: $0.dueAt.map { Self.time($0, tenant) }) },
                     templates: templates.data.map { .init(name: $0.name, language: $0.language) }, hasTemplates: !templates.data.isEmpty)
             }
             guard let view else { throw Problem.notFound("Conversation \(id)") }
-            return page(tenant, "conversation", title: "Conversation", values: ["view": view], user: session.identity.name, csrf: session.csrfToken)
+            if request.uri.queryParameters.get("fragment") == "messages" {
+                return htmlResponse(ConsoleTemplates.library.render(["view": view], withTemplate: "conversation_messages") ?? "")
+            }
+            return page(tenant, "conversation", title: "Conversation", values: ["view": view], session: session, current: "/console")
         }
 
         console.post("/conversations/{id}/reply") { request, context -> Response in
@@ -119,15 +131,20 @@ struct ConsoleRoutes {
     // MARK: Views
 
     struct InboxRow: Sendable {
-        let id, contact, channel, status, owner, last, priority: String
+        let link, contact, channel, status, owner, last, priority: String
+        /// When the SLA runs out (the conversation's `sla_due_at` attribute, or a task's due time), and whether it has.
+        let due: String
+        let overdue: Bool
     }
 
     struct ConversationView: Sendable {
-        struct MessageRow: Sendable { let direction, content, status, time: String }
+        struct MessageRow: Sendable { let direction, content, channel, status, time: String }
+        struct TaskRow: Sendable { let title, status: String; let due: String? }
         struct TemplateRow: Sendable { let name, language: String }
-        let id, contact, channel, status, owner: String
+        let id, contact, contactID, channel, status, owner: String
         let botOwned: Bool
         let messages: [MessageRow]
+        let tasks: [TaskRow]
         let templates: [TemplateRow]
         let hasTemplates: Bool
     }
@@ -136,9 +153,13 @@ struct ConsoleRoutes {
 
     /// The tenant and the signed-in user; a missing session redirects to the sign-in page, a bad CSRF token is a 403.
     /// Pass the posted `form` of a state-changing request: its CSRF token must match the session's.
-    static func signedIn(_ context: AppRequestContext, form: [String: String]? = nil) throws -> (Tenant, ConsoleSessions.Session) {
+    /// A `permission` the user's role lacks is a 403.
+    static func signedIn(_ context: AppRequestContext, form: [String: String]? = nil, permission: String? = nil) throws -> (Tenant, ConsoleSessions.Session) {
         let tenant = try context.requireTenant()
         guard let session = context.consoleSession else { throw ConsoleRedirect(location: "/console/login") }
+        if let permission, !session.identity.can(permission) {
+            throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot do this (it needs \(permission)).")
+        }
         if let form {
             guard let given = form["csrf"], Crypto.constantTimeEqual(Array(given.utf8), Array(session.csrfToken.utf8)) else {
                 throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or wrong.")
@@ -161,21 +182,33 @@ struct ConsoleRoutes {
         case "mine": query["assignee"] = identity.name
         default: break
         }
+        let now = Clock.nowMillis()
         if filter == "tasks" || filter == "overdue" {
             let tasks = try tenant.services.tasks.list(tenantID: tenant.slug, filter: filter == "overdue" ? ["overdue": "true"] : ["status": "open"], page: PageRequest(limit: 100))
             return tasks.data.map {
-                InboxRow(id: $0.conversationID ?? "", contact: $0.title, channel: "task", status: $0.status, owner: $0.assignee ?? "",
-                         last: $0.dueAt.map { time($0, tenant) } ?? "", priority: $0.priority)
+                InboxRow(link: $0.conversationID.map { "/console/conversations/\($0)" } ?? "#", contact: $0.title, channel: "task", status: $0.status,
+                         owner: $0.assignee ?? "", last: "", priority: $0.priority,
+                         due: $0.dueAt.map { due(until: $0, now: now) } ?? "", overdue: ($0.dueAt ?? .max) < now)
             }
         }
         let conversations = try tenant.services.conversations.list(tenantID: tenant.slug, filter: query, page: PageRequest(limit: 100))
         return try conversations.data.map { conversation in
             let contact = try tenant.services.contacts.find(tenantID: tenant.slug, .id(conversation.contactID))
+            let dueAt = conversation.attributes["sla_due_at"]?.doubleValue.map { Int64($0) }
             return InboxRow(
-                id: conversation.id, contact: contact?.name ?? contact?.phone ?? contact?.email ?? "?", channel: conversation.channel,
-                status: conversation.status, owner: conversation.owner, last: conversation.lastMessageAt.map { time($0, tenant) } ?? "",
-                priority: conversation.attributes["priority"]?.stringValue ?? "normal")
+                link: "/console/conversations/\(conversation.id)", contact: contact?.name ?? contact?.phone ?? contact?.email ?? "?",
+                channel: conversation.channel, status: conversation.status, owner: conversation.assignee ?? conversation.owner,
+                last: conversation.lastMessageAt.map { time($0, tenant) } ?? "",
+                priority: conversation.attributes["priority"]?.stringValue ?? "normal",
+                due: dueAt.map { due(until: $0, now: now) } ?? "", overdue: (dueAt ?? .max) < now)
         }
+    }
+
+    /// "in 1 h 20 min" or "overdue 35 min".
+    static func due(until deadline: Int64, now: Int64) -> String {
+        let minutes = abs(deadline - now) / 60_000
+        let span = minutes >= 60 ? "\(minutes / 60) h \(minutes % 60) min" : "\(minutes) min"
+        return deadline < now ? "overdue \(span)" : "in \(span)"
     }
 
     static func time(_ millis: Int64, _ tenant: Tenant) -> String {
@@ -195,26 +228,6 @@ struct ConsoleRoutes {
     }
 }
 
-/// Renders a console page inside the branded layout.
-func page(_ tenant: Tenant, _ template: String, title: String, values: [String: Any], user: String?, csrf: String?) -> Response {
-    let branding = tenant.manifest.branding
-    let brand: [String: Any] = [
-        "name": branding.name, "logo_url": branding.logoURL ?? "", "primary_color": branding.primaryColor, "accent_color": branding.accentColor,
-    ]
-    var context = values
-    context["brand"] = brand
-    if let csrf { context["csrf"] = csrf }
-    let content = ConsoleTemplates.library.render(context, withTemplate: template) ?? ""
-    var layout: [String: Any] = ["brand": brand, "title": title, "locale": String(tenant.manifest.locale.prefix(2)), "content": content]
-    if let user { layout["user"] = user }
-    if let csrf { layout["csrf"] = csrf }
-    let html = ConsoleTemplates.library.render(layout, withTemplate: "layout") ?? ""
-    var headers = HTTPFields()
-    headers[.contentType] = "text/html; charset=utf-8"
-    headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'none'"
-    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
-}
-
 /// Sends an unsigned browser to the sign-in page instead of answering with a problem.
 struct ConsoleRedirect: Error, HTTPResponseError {
     let location: String
@@ -227,14 +240,12 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let tenant = context.tenant, let token = request.cookies[ConsoleRoutes.sessionCookie]?.value, !token.isEmpty else {
+        guard let tenant = context.tenant, let session = try await ConsoleSessions.session(of: request, tenant: tenant) else {
             return try await next(request, context)
         }
-        let roles = tenant.roles
-        let session = try await tenant.database.perform { try ConsoleSessions(database: tenant.database).find(tenantID: tenant.slug, token: token, roles: roles) }
         var context = context
         context.consoleSession = session
-        if let session { context.identity = session.identity }
+        context.identity = session.identity
         return try await next(request, context)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 
 /// Console sign-ins: a random session token in an HttpOnly cookie, stored only as its SHA-256,
 /// bound to one tenant, with the CSRF token every form of that session must carry.
@@ -45,6 +46,13 @@ public struct ConsoleSessions: Sendable {
         let role = row.string("role") ?? ""
         let identity = Identity(kind: .user, id: row.string("id") ?? "", name: row.string("email") ?? "", role: role, permissions: roles.permissions(of: role) ?? [])
         return Session(identity: identity, csrfToken: row.string("csrf_token") ?? "", tokenHash: hash)
+    }
+
+    /// The session a request's cookie holds on `tenant`, if any.
+    static func session(of request: Request, tenant: Tenant) async throws -> Session? {
+        guard let token = request.cookies[ConsoleRoutes.sessionCookie]?.value, !token.isEmpty else { return nil }
+        let roles = tenant.roles
+        return try await tenant.database.perform { try ConsoleSessions(database: tenant.database).find(tenantID: tenant.slug, token: token, roles: roles) }
     }
 
     public func delete(tenantID: String, tokenHash: String) throws {

@@ -34,18 +34,39 @@ public struct RecordStore: Sendable {
     public static let maxPageSize = 500
 
     public func put(_ scope: Scope, collection: String, key: String, value: String) throws {
+        try apply(scope, [Write(collection: collection, key: key, value: value)])
+    }
+
+    /// One write of a batch: `value` set stores the record (serialised JSON), `nil` deletes it.
+    public struct Write: Sendable {
+        public let collection: String
+        public let key: String
+        public let value: String?
+    }
+
+    /// Applies every write in one transaction: all of them are committed, or none.
+    public func apply(_ scope: Scope, _ writes: [Write]) throws {
         let now = Clock.nowMillis()
         try database.transaction { connection in
-            try connection.execute(
-                """
-                INSERT INTO plugin_records (tenant_id, plugin_id, collection, record_key, value, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $6)
-                ON CONFLICT (tenant_id, plugin_id, collection, record_key)
-                DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                """,
-                [.text(scope.tenantID), .text(scope.pluginID), .text(collection), .text(key), .text(value), .integer(now)])
+            for write in writes {
+                let identity: [SQLValue] = [.text(scope.tenantID), .text(scope.pluginID), .text(write.collection), .text(write.key)]
+                if let value = write.value {
+                    try connection.execute(Self.upsert, identity + [.text(value), .integer(now)])
+                } else {
+                    try connection.execute(Self.deleteOne, identity)
+                }
+            }
         }
     }
+
+    private static let upsert = """
+        INSERT INTO plugin_records (tenant_id, plugin_id, collection, record_key, value, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $6)
+        ON CONFLICT (tenant_id, plugin_id, collection, record_key)
+        DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+        """
+
+    private static let deleteOne = "DELETE FROM plugin_records WHERE tenant_id = $1 AND plugin_id = $2 AND collection = $3 AND record_key = $4"
 
     public func get(_ scope: Scope, collection: String, key: String) throws -> String? {
         try database.read { connection in
@@ -63,9 +84,7 @@ public struct RecordStore: Sendable {
     @discardableResult
     public func delete(_ scope: Scope, collection: String, key: String) throws -> Bool {
         try database.transaction { connection in
-            try connection.execute(
-                "DELETE FROM plugin_records WHERE tenant_id = $1 AND plugin_id = $2 AND collection = $3 AND record_key = $4",
-                [.text(scope.tenantID), .text(scope.pluginID), .text(collection), .text(key)]) > 0
+            try connection.execute(Self.deleteOne, [.text(scope.tenantID), .text(scope.pluginID), .text(collection), .text(key)]) > 0
         }
     }
 

@@ -19,10 +19,17 @@ struct PluginRouteMiddleware: RouterMiddleware {
             }
             return try await next(request, context)
         }
-        // A `public` route (a provider webhook, a form post) authenticates the caller itself, e.g. by HMAC.
-        let identity = route.permission == PluginRoute.publicPermission ? context.identity : try context.require(route.permission)
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
+        var session: ConsoleSessions.Session?
+        let identity: Identity?
+        if route.isConsolePage {
+            session = try await ConsolePageAccess.session(request, tenant: tenant, permission: route.permission, body: body)
+            identity = session?.identity
+        } else {
+            // A `public` route (a provider webhook, a form post) authenticates the caller itself, e.g. by HMAC.
+            identity = route.permission == PluginRoute.publicPermission ? context.identity : try context.require(route.permission)
+        }
         var headers: [String: String] = [:]
         for field in request.headers where field.name != .authorization && field.name != .cookie {
             headers[field.name.canonicalName] = field.value
@@ -38,6 +45,7 @@ struct PluginRouteMiddleware: RouterMiddleware {
             "headers": .object(headers.mapValues(JSON.string)),
             "body_base64": .string(Data(body.readableBytesView).base64EncodedString()),
             "identity": (try? JSON(encoding: identity)) ?? .null,
+            "console": session.map { ["csrf": .string($0.csrfToken), "user": .string($0.identity.name)] } ?? .null,
         ])
         // Plugin code may block (store calls, outbound HTTP): keep it off the event loop.
         let result = try await NIOThreadPool.singleton.runIfActive { instance.handleHTTP(input) }
@@ -45,6 +53,12 @@ struct PluginRouteMiddleware: RouterMiddleware {
             throw Problem(
                 status: Self.status(for: result.status), title: "Plugin error",
                 detail: "\(instance.plugin.id): \(result.errorMessage)")
+        }
+        if let session, let content = result.json["page"] {
+            let status = HTTPResponse.Status(code: Int(result.json["status"]?.doubleValue ?? 200))
+            return page(
+                tenant, html: content["html"]?.stringValue ?? "", title: content["title"]?.stringValue ?? "", session: session,
+                current: route.path, status: status)
         }
         return try Self.response(from: result.json, plugin: instance.plugin.id)
     }

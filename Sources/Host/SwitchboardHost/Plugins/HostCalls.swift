@@ -11,6 +11,7 @@ enum HostCalls {
         "contacts.create": createContact,
         "contacts.delete": deleteContact,
         "contacts.list": listContacts,
+        "records.aggregate": aggregateRecords,
         "conversations.get": getConversation,
         "conversations.list": listConversations,
         "conversations.update": updateConversation,
@@ -30,6 +31,7 @@ enum HostCalls {
         "pdf.render": renderPDF,
         "secrets.seal": sealSecret,
         "secrets.open": openSecret,
+        "store.batch": storeBatch,
     ]
 
     // MARK: Helpers
@@ -93,6 +95,15 @@ enum HostCalls {
         return ["deleted": true]
     }
 
+    // MARK: Records
+
+    /// Counts, sums, averages, extremes and percentiles over the plugin's own records (`RecordAggregate`).
+    private static let aggregateRecords: Method = { host, request in
+        let query: RecordAggregate
+        do { query = try RecordAggregate(request) } catch let invalid as RecordAggregate.Invalid { throw HostCallError.badArgument(invalid.description) }
+        return try host.services.records.aggregate(.init(tenantID: host.tenantID, pluginID: host.pluginID), query)
+    }
+
     // MARK: Conversations and messages
 
     private static let getConversation: Method = { host, request in
@@ -135,11 +146,24 @@ enum HostCalls {
         return try JSON(encoding: host.services.conversations.find(tenantID: host.tenantID, id: id))
     }
 
+    /// One page of a conversation's messages, each with its `details`: what the channel adapter kept of an
+    /// inbound message (an email's subject and HTML, stored attachments) or an outbound one's variables.
     private static let listMessages: Method = { host, request in
         let id = try required(request, "conversation_id")
-        return try JSON(encoding: host.services.conversations.messages(
+        var page = try JSON(encoding: host.services.conversations.messages(
             tenantID: host.tenantID, conversationID: id,
-            page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 100), cursor: request["cursor"]?.stringValue)))
+            page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 100), cursor: request["cursor"]?.stringValue))).objectValue ?? [:]
+        let rows = try host.services.database.read {
+            try $0.query("SELECT id, variables FROM messages WHERE tenant_id = $1 AND conversation_id = $2", [.text(host.tenantID), .text(id)])
+        }
+        var details: [String: JSON] = [:]
+        for row in rows { details[row.string("id") ?? ""] = row.string("variables").flatMap { try? JSON.parse($0) } }
+        page["data"] = .array((page["data"]?.arrayValue ?? []).map { message in
+            var message = message.objectValue ?? [:]
+            message["details"] = details[message["id"]?.stringValue ?? ""] ?? .object([:])
+            return .object(message)
+        })
+        return .object(page)
     }
 
     // MARK: Tasks
@@ -310,6 +334,29 @@ enum HostCalls {
         guard let document = request["document"], document.objectValue != nil else { throw HostCallError.badArgument("\"document\" is required") }
         let bytes = try PDFRenderer.render(document)
         return ["pdf_base64": .string(Data(bytes).base64EncodedString()), "size": .number(Double(bytes.count))]
+    }
+
+    // MARK: Record store
+
+    /// Most writes one `store.batch` takes.
+    static let maxBatchWrites = 1000
+
+    /// `{writes: [{collection, key, value} | {collection, key, delete: true}]}`: the instance's records, put and
+    /// deleted in order in one transaction, so that either every write lands or none does.
+    private static let storeBatch: Method = { host, request in
+        guard let list = request["writes"]?.arrayValue, list.count <= maxBatchWrites else {
+            throw HostCallError.badArgument("\"writes\" must be a list of at most \(maxBatchWrites) writes")
+        }
+        let writes = try list.enumerated().map { index, write -> RecordStore.Write in
+            guard let collection = write["collection"]?.stringValue, let key = write["key"]?.stringValue,
+                [collection, key].allSatisfy({ !$0.isEmpty && $0.utf8.count <= 200 })
+            else { throw HostCallError.badArgument("writes[\(index)] needs a collection and a key of 1 to 200 bytes") }
+            if write["delete"]?.boolValue == true { return RecordStore.Write(collection: collection, key: key, value: nil) }
+            guard let value = write["value"] else { throw HostCallError.badArgument("writes[\(index)] needs a value or delete: true") }
+            return RecordStore.Write(collection: collection, key: key, value: try value.serialized())
+        }
+        try host.services.records.apply(host.recordScope, writes)
+        return ["written": .number(Double(writes.count))]
     }
 
     // MARK: Secrets at rest (AES-256-GCM under SWITCHBOARD_MASTER_KEY, bound to the tenant)

@@ -22,9 +22,14 @@ public struct HostServices: Sendable {
 
     /// The folder holding each tenant's read-only files (`<root>/<slug>/…`), usually the tenants directory.
     public let tenantFilesRoot: String?
+    /// Where inbound media is stored per tenant; none, and media keeps only its metadata.
+    public let media: MediaStore?
 
-    public init(database: Database, logger: Logger, providerTimeoutMillis: Int = 10_000, tenantFilesRoot: String? = nil) {
+    public init(
+        database: Database, logger: Logger, providerTimeoutMillis: Int = 10_000, tenantFilesRoot: String? = nil, mediaRoot: String? = nil
+    ) {
         self.tenantFilesRoot = tenantFilesRoot
+        self.media = mediaRoot.map(MediaStore.init(root:))
         self.database = database
         self.records = RecordStore(database: database)
         self.contacts = ContactStore(database: database)

@@ -10,7 +10,8 @@ import SwitchboardJSON
 /// `{"title", "author"?, "brand_color"? "#rrggbb", "blocks": [
 ///    {"heading": "…"} | {"text": "…"} | {"pairs": [["Datum", "12-06-2027"], …]} |
 ///    {"table": {"columns": ["Item", "Prijs"], "rows": [["DJ", "€ 950,00"]], "widths"?: [0.7, 0.3],
-///               "align"?: ["left", "right"], "footer"?: [["Totaal", "€ 1.149,50"]]}} | {"space": 12}]}`
+///               "align"?: ["left", "right"], "footer"?: [["Totaal", "€ 1.149,50"]]}} | {"space": 12} |
+///    {"image": {"base64": "<PNG or JPEG bytes>", "width"?: 120, "align"?: "left" | "center" | "right"}}]}`
 public enum PDFRenderer {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -39,6 +40,8 @@ public enum PDFRenderer {
                 for pair in pairs { layout.pair(pair.arrayValue?.first?.stringValue ?? "", pair.arrayValue?.dropFirst().first?.stringValue ?? "") }
             } else if let table = block["table"] {
                 layout.table(table)
+            } else if let image = block["image"] {
+                try layout.image(image)
             } else if let space = block["space"]?.doubleValue {
                 layout.y -= Float(space)
             }
@@ -135,6 +138,34 @@ public enum PDFRenderer {
             ensure(size + 4)
             y -= size + 4
             write(line, x: margin, font: regular, size: size)
+        }
+
+        /// A PNG or JPEG, scaled to `width` points (default 120, at most the text width), placed left, centred or right.
+        mutating func image(_ block: JSON) throws {
+            guard let bytes = block["base64"]?.stringValue.flatMap({ Data(base64Encoded: $0, options: .ignoreUnknownCharacters) }).map(Array.init), !bytes.isEmpty else {
+                throw Failure(description: "an image block needs base64 bytes")
+            }
+            let loaded: HPDF_Image? = bytes.withUnsafeBufferPointer { buffer in
+                if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return HPDF_LoadPngImageFromMem(pdf, buffer.baseAddress, HPDF_UINT(buffer.count)) }
+                if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return HPDF_LoadJpegImageFromMem(pdf, buffer.baseAddress, HPDF_UINT(buffer.count)) }
+                return nil
+            }
+            guard let loaded else {
+                HPDF_ResetError(pdf)
+                throw Failure(description: "the image is not a readable PNG or JPEG")
+            }
+            let pixelsWide = Float(HPDF_Image_GetWidth(loaded)), pixelsHigh = Float(HPDF_Image_GetHeight(loaded))
+            guard pixelsWide > 0, pixelsHigh > 0 else { throw Failure(description: "the image has no size") }
+            let width = min(Float(block["width"]?.doubleValue ?? 120), self.width)
+            let height = width * pixelsHigh / pixelsWide
+            ensure(height + 8)
+            let x: Float = switch block["align"]?.stringValue {
+            case "right": pageWidth - margin - width
+            case "center": (pageWidth - width) / 2
+            default: margin
+            }
+            HPDF_Page_DrawImage(page, loaded, x, y - height, width, height)
+            y -= height + 8
         }
 
         mutating func pair(_ key: String, _ value: String, size: Float = 10.5) {

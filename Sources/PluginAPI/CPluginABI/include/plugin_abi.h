@@ -77,7 +77,7 @@ extern "C" {
 #endif
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 1
+#define SB_ABI_MINOR 2
 
 /* The exported entry symbol's name, as a string for dlsym. */
 #define SB_PLUGIN_ENTRY_SYMBOL "switchboard_plugin_entry_v1"
@@ -228,7 +228,13 @@ typedef struct sb_plugin_descriptor {
 
     /* JSON array of the HTTP routes the plugin serves on its tenants' domains:
      * [{"method": "GET", "path": "/api/crm/leads/{id}", "permission": "crm:read"}].
-     * NULL or "[]" when there are none. */
+     * NULL or "[]" when there are none.
+     * Since 1.2, a path under "/console/app/" is a console page: the host signs
+     * the user in by the console session (never "public"), checks the CSRF token
+     * of a POSTed form, adds "console": {"csrf", "user"} to the request, and
+     * wraps a reply {"status", "page": {"title", "html"}} in the tenant's branded
+     * layout. A GET page may carry "nav": "Label" to appear in the console's
+     * navigation for users holding its permission. */
     const char *routes_json;
 
     /* Create the instance for one tenant. `host` and `ctx` stay valid until

@@ -5,7 +5,7 @@ import SwitchboardJSON
 /// (a notification delivered twice) changes nothing.
 public struct OutlookFetchJob: Sendable {
     public static let jobKind = "outlook.fetch"
-    static let fields = "subject,from,body,conversationId,internetMessageId,internetMessageHeaders"
+    static let fields = "subject,from,body,hasAttachments,conversationId,internetMessageId,internetMessageHeaders"
 
     public init() {}
 
@@ -29,6 +29,7 @@ public struct OutlookFetchJob: Sendable {
         let isHTML = item["body"]?["contentType"]?.stringValue?.lowercased() == "html"
         var details: [String: JSON] = ["subject": item["subject"] ?? .null, "reply_id": .string(graphID)]
         if isHTML { details["html"] = .string(body) }
+        if item["hasAttachments"]?.boolValue == true { details["has_attachments"] = true }
         let inReplyTo = (item["internetMessageHeaders"]?.arrayValue ?? [])
             .first { $0["name"]?.stringValue?.lowercased() == "in-reply-to" }?["value"]?.stringValue
         return InboundMessage(

@@ -79,6 +79,7 @@ enum OpenAPIDocument {
             ],
         ]
         if route.permission != PluginRoute.publicPermission { operation["security"] = [["bearer": []]] }
+        if let cli = route.cli { operation["x-cli"] = .string("switchboard \(cli)") }
         let parameters = pathParameters(route.path)
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         if ["POST", "PUT", "PATCH"].contains(route.method) {
