@@ -1,7 +1,8 @@
 # Switchboard — the two commands:
 #   make run    install what a fresh Debian machine lacks, build, serve the demo tenants on SQLite
 #   make test   the same setup, then build the plugin libraries and run every test
-#               (the PostgreSQL ones against a throwaway server: scripts/with-postgres.sh)
+#               (the PostgreSQL ones against a throwaway server: scripts/with-postgres.sh;
+#               the console in headless Chromium: scripts/browser-tests.sh)
 
 SWIFT       ?= swift
 HOST        ?= 127.0.0.1
@@ -12,7 +13,7 @@ APT_PACKAGES = libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev libhpdf-
 
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: setup build run test bench clean
+.PHONY: setup build run test bench screenshots clean
 
 ## setup: install the missing apt packages (root, or sudo when available)
 setup:
@@ -39,6 +40,11 @@ run: build
 test: build
 	@echo "==> running tests"
 	SWITCHBOARD_TEST_PLUGINS_DIR=$(BIN_DIR) ./scripts/with-postgres.sh $(SWIFT) test --skip-build
+	SWITCHBOARD_BIN_DIR=$(BIN_DIR) ./scripts/browser-tests.sh
+
+## screenshots: the browser tests again, writing screenshots of the main console pages to docs/screenshots
+screenshots: build
+	SWITCHBOARD_BIN_DIR=$(BIN_DIR) ./scripts/browser-tests.sh --screenshots docs/screenshots
 
 ## bench: the performance figures against their targets (release build; wrk from Debian for the load test)
 bench: setup

@@ -41,7 +41,7 @@ extension MrDJCRMPlugin {
         if let error = request.query["error"] { html += "<p class=\"error\" role=\"alert\">\(HTML.escape(error))</p>" }
         if canMove {
             html += "<form method=\"post\" action=\"/console/app/crm/board/move\" data-drop-form hidden>\(HTML.csrfField(request))"
-                + "<input type=\"hidden\" name=\"pipeline\" value=\"\(HTML.escape(pipeline.name))\"><input name=\"item\"><input name=\"target\"></form>"
+                + "<input type=\"hidden\" name=\"pipeline\" value=\"\(HTML.escape(pipeline.name))\"><input name=\"moved\"><input name=\"target\"></form>"
         }
         html += "<div class=\"board\">"
         for stage in stages {
@@ -57,7 +57,7 @@ extension MrDJCRMPlugin {
                 if canMove && !targets.isEmpty {
                     html += "<form method=\"post\" action=\"/console/app/crm/board/move\">\(HTML.csrfField(request))"
                         + "<input type=\"hidden\" name=\"pipeline\" value=\"\(HTML.escape(pipeline.name))\">"
-                        + "<input type=\"hidden\" name=\"item\" value=\"\(HTML.escape(deal.id))\">"
+                        + "<input type=\"hidden\" name=\"moved\" value=\"\(HTML.escape(deal.id))\">"
                         + "<label class=\"visually-hidden\" for=\"move-\(HTML.escape(deal.id))\">Move \(HTML.escape(deal.title)) to</label>"
                         + "<select id=\"move-\(HTML.escape(deal.id))\" name=\"target\" data-autosubmit><option value=\"\">Move to…</option>"
                         + targets.map { "<option value=\"\(HTML.escape($0))\">\(HTML.escape($0))</option>" }.joined()
@@ -74,7 +74,7 @@ extension MrDJCRMPlugin {
     private func moveFromBoard(_ request: HTTPRequest) throws -> HTTPResponse {
         let form = request.form
         let pipeline = form["pipeline"] ?? ""
-        guard let id = form["item"], let target = form["target"], !id.isEmpty, !target.isEmpty else {
+        guard let id = form["moved"], let target = form["target"], !id.isEmpty, !target.isEmpty else {
             return .redirect("/console/app/crm/board?pipeline=\(Self.query(pipeline))")
         }
         do {

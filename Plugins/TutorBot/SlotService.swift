@@ -2,7 +2,8 @@ import Foundation
 import PluginAPI
 
 /// `suggest_slots` for one contact: its segment (detected once, then cached on the contact),
-/// that segment's profile, busy time from the host calendar, and the conversation's `preferred_times`.
+/// that segment's profile, busy time from the host calendar (with the tenant's Google Calendar, if any),
+/// and the conversation's `preferred_times`.
 struct SlotService {
     let host: PluginAPI.Host
     let config: TutorBotConfig
@@ -12,6 +13,8 @@ struct SlotService {
         var profile: String
         var planner: SlotPlanner
         var suggestion: SlotSuggestion
+        /// The host's report on the Google Calendar (`{"status": "ok"}` or `{"status": "failed", …}`), when the tenant has one.
+        var google: JSON?
 
         /// The JSON the route returns and the flow stores: start/end in ISO 8601 with offset.
         var slotsJSON: JSON {
@@ -33,18 +36,30 @@ struct SlotService {
         let (name, profile) = config.profile(for: segment)
         let planner = SlotPlanner(profile: profile, timeZone: config.timeZone)
         let horizon = now.addingTimeInterval(Double(profile.daysAhead + 1) * 86_400)
-        let busy = try busyIntervals(from: now.addingTimeInterval(-86_400), to: horizon)
-        let suggestion = planner.suggest(now: now, busy: busy, preferences: SlotPreferences(text: preferences), limit: limit)
-        return Answer(segment: segment, profile: name, planner: planner, suggestion: suggestion)
+        let busy = try busyTime(from: now.addingTimeInterval(-86_400), to: horizon)
+        let suggestion = planner.suggest(now: now, busy: busy.intervals, preferences: SlotPreferences(text: preferences), limit: limit)
+        return Answer(segment: segment, profile: name, planner: planner, suggestion: suggestion, google: busy.google)
     }
 
-    /// The calendar's events (not cancelled) overlapping [from, to).
-    func busyIntervals(from: Date, to: Date) throws -> [BusyInterval] {
-        let reply = try host.call("calendar.events", ["from": JSON.number(from.millis), "to": JSON.number(to.millis)])
-        return (reply["events"]?.arrayValue ?? []).compactMap { event in
-            guard let start = event["starts_at"]?.doubleValue, let end = event["ends_at"]?.doubleValue else { return nil }
+    /// Whether a slot offered earlier is still free for this contact's profile: nothing was booked into it since,
+    /// and it still clears the lead time.
+    func isStillFree(_ slot: Slot, contact: JSON, now: Date) throws -> Bool {
+        let (_, profile) = config.profile(for: try segment(of: contact))
+        let planner = SlotPlanner(profile: profile, timeZone: config.timeZone)
+        let margin = Double(max(profile.bufferBeforeMin, profile.bufferAfterMin)) * 60
+        let busy = try busyTime(from: slot.start.addingTimeInterval(-margin), to: slot.end.addingTimeInterval(margin))
+        return planner.isStillFree(slot.start, now: now, busy: busy.intervals)
+    }
+
+    /// The busy intervals overlapping [from, to): the host calendar's events, and the Google Calendar's busy time
+    /// with the host's report on it.
+    func busyTime(from: Date, to: Date) throws -> (intervals: [BusyInterval], google: JSON?) {
+        let reply = try host.call("calendar.busy", ["from": JSON.number(from.millis), "to": JSON.number(to.millis)])
+        let intervals: [BusyInterval] = (reply["busy"]?.arrayValue ?? []).compactMap { interval in
+            guard let start = interval["starts_at"]?.doubleValue, let end = interval["ends_at"]?.doubleValue else { return nil }
             return BusyInterval(start: Date(millis: start), end: Date(millis: end))
         }
+        return (intervals, reply["google"])
     }
 }
 

@@ -2,7 +2,8 @@ import Foundation
 import PluginAPI
 
 /// `GET /api/tutorbot/slots?contact_id=…&limit=…&now=…` (calendar:read). `now` (ISO 8601 or epoch ms)
-/// moves the clock for tests and needs `tenant:admin`.
+/// moves the clock for tests and needs `tenant:admin`. With a Google Calendar, `google_calendar` says whether
+/// its busy time was included (`status` ok) or the answer comes from the tenant calendar alone (`failed`).
 struct SlotsRoute {
     static let route = Route("GET", "/api/tutorbot/slots", permission: "calendar:read")
 
@@ -27,11 +28,13 @@ struct SlotsRoute {
         }
         let preferences = try latestConversation(contactID)?["attributes"]?["preferred_times"]?.stringValue ?? ""
         let answer = try slots.suggest(contact: contact, preferences: preferences, now: now, limit: limit)
-        return try .json(JSON.object([
+        var reply: [String: JSON] = [
             "contact_id": .string(contactID), "segment": .string(answer.segment), "profile": .string(answer.profile),
             "timezone": .string(slots.config.timeZone.identifier), "preferred_times": .string(preferences),
             "matched_preferences": .bool(answer.suggestion.matchedPreferences), "slots": answer.slotsJSON,
-        ]))
+        ]
+        if let google = answer.google { reply["google_calendar"] = google }
+        return try .json(JSON.object(reply))
     }
 
     private func latestConversation(_ contactID: String) throws -> JSON? {

@@ -42,10 +42,10 @@ struct ConsolePluginPagesTests {
             #expect(board.html.contains("data-drop-value=\"Kwalificatie\""))
             let csrf = try #require(board.hidden("csrf"))
 
-            #expect(try await sales.post("/console/app/crm/board/move", [("item", dealID), ("target", "Kwalificatie")]).status == .forbidden, "no CSRF token")
-            let refused = try await sales.post("/console/app/crm/board/move", [("item", dealID), ("target", "Project Gereed"), ("pipeline", "Bruiloften"), ("csrf", csrf)])
+            #expect(try await sales.post("/console/app/crm/board/move", [("moved", dealID), ("target", "Kwalificatie")]).status == .forbidden, "no CSRF token")
+            let refused = try await sales.post("/console/app/crm/board/move", [("moved", dealID), ("target", "Project Gereed"), ("pipeline", "Bruiloften"), ("csrf", csrf)])
             #expect(refused.status == .seeOther && refused.headers[.location]?.contains("error=") == true, "a jump of three stages is refused")
-            let moved = try await sales.post("/console/app/crm/board/move", [("item", dealID), ("target", "Kwalificatie"), ("pipeline", "Bruiloften"), ("csrf", csrf)])
+            let moved = try await sales.post("/console/app/crm/board/move", [("moved", dealID), ("target", "Kwalificatie"), ("pipeline", "Bruiloften"), ("csrf", csrf)])
             #expect(moved.status == .seeOther && moved.headers[.location] == "/console/app/crm/board?pipeline=Bruiloften")
             #expect(try await api.get("/api/crm/deals/\(dealID)").json["stage"] == "Kwalificatie")
             let audit = try host.services.audit.entries(tenantID: "mrdj", action: "crm.deal_stage_changed")
@@ -56,7 +56,7 @@ struct ConsolePluginPagesTests {
             let readOnly = try await viewer.get("/console/app/crm/board?pipeline=Bruiloften")
             #expect(readOnly.status == .ok && !readOnly.html.contains("draggable") && !readOnly.html.contains("board/move"), "a viewer sees no move controls")
             let viewerCSRF = try #require(readOnly.hidden("csrf"))
-            #expect(try await viewer.post("/console/app/crm/board/move", [("item", dealID), ("target", "Offerte"), ("csrf", viewerCSRF)]).status == .forbidden)
+            #expect(try await viewer.post("/console/app/crm/board/move", [("moved", dealID), ("target", "Offerte"), ("csrf", viewerCSRF)]).status == .forbidden)
 
             let dashboard = try await sales.get("/console/app/crm/analytics")
             #expect(dashboard.status == .ok && dashboard.html.contains("<svg") && dashboard.html.contains("Deals per stage"))

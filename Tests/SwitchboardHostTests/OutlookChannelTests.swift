@@ -183,7 +183,7 @@ struct OutlookChannelTests {
             #expect(create.json["notificationUrl"] == "https://hooks.chargecars.example/webhooks/outlook")
             #expect(create.json["resource"] == .string("/users/\(Self.mailbox)/mailFolders('inbox')/messages"))
             #expect(create.json["clientState"] == .string(setup.clientState))
-            #expect(create.json["expirationDateTime"]?.stringValue.flatMap(GraphAPI.millis).map { abs($0 - created.expiresAt) < 1000 } == true)
+            #expect(create.json["expirationDateTime"]?.stringValue.flatMap { Clock.millis(rfc3339: $0) }.map { abs($0 - created.expiresAt) < 1000 } == true)
 
             let fresh = try await offPool { try OutlookSubscriptionJob().keep(tenant: tenant, services: services, now: start + 3_600_000) }
             #expect(fresh == created)

@@ -139,6 +139,6 @@ extension TenantManifest {
             slug: slug, name: name, domains: domains, locale: locale, timezone: timezone, businessHours: [:],
             branding: Branding(name: name, logoURL: nil, primaryColor: "#000000", accentColor: "#ffffff", emailSender: nil),
             plugins: [], roles: [:], egress: [], secrets: [:], attributes: AttributeSchema(), automationRules: [], channels: [:],
-            messaging: MessagingSettings(), source: "")
+            messaging: MessagingSettings(), googleCalendar: nil, source: "")
     }
 }

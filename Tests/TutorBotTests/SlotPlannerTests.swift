@@ -187,6 +187,18 @@ struct SlotPlannerTests {
         #expect(saturday.first == "2026-10-24T08:00:00+02:00")
     }
 
+    @Test("an offered slot is re-checked before booking: still free, then past the lead time, then taken")
+    func recheck() {
+        let planner = Self.planner("existing")
+        let start = Self.local(2026, 3, 2, 14)
+        #expect(planner.isStillFree(start, now: Self.monday, busy: []))
+        #expect(!planner.isStillFree(start, now: Self.local(2026, 3, 2, 8, 1), busy: []), "six hours' notice no longer holds")
+        let other = BusyInterval(start: Self.local(2026, 3, 2, 15, 5), end: Self.local(2026, 3, 2, 16))
+        #expect(!planner.isStillFree(start, now: Self.monday, busy: [other]), "15:05 falls in 14:00–15:00 plus the 10-minute buffer")
+        let later = BusyInterval(start: Self.local(2026, 3, 2, 15, 10), end: Self.local(2026, 3, 2, 16))
+        #expect(planner.isStillFree(start, now: Self.monday, busy: [later]))
+    }
+
     @Test("limit caps the sorted output")
     func limit() {
         let slots = Self.starts(Self.planner("new"), now: Self.monday, limit: 3)

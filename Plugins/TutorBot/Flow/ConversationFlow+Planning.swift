@@ -15,15 +15,24 @@ extension ConversationFlow {
             break
         }
         if turn.contactText("age_verified_at") == nil { try turn.setContact(["age_verified_at": .string(Turn.timestamp(host.now))]) }
+        let newRequest = turn.conversationText("pending_intent") != "plan"
         try turn.setConversation(["pending_intent": "plan", "age_verified": "true"])
+        if newRequest {
+            try notifier.notify(text("notify_planning", turn), title: "Planningsverzoek: \(turn.contactText("first_name") ?? "")", turn: turn)
+        }
         try ask(&turn, "ask_times", step: "ask_times")
     }
 
-    /// Stores `preferred_times` and offers the first slots that fit (or the nearest ones, saying so).
+    /// Stores `preferred_times` and offers slots for them.
     func askedTimes(_ turn: inout Turn) throws {
         try turn.setConversation(["preferred_times": .string(turn.text)])
+        try offerSlots(&turn, preferences: turn.text)
+    }
+
+    /// Offers the first slots that fit the preferences (or the nearest ones, saying so).
+    func offerSlots(_ turn: inout Turn, preferences: String) throws {
         let contact = try host.contact(["id": turn.contactID])
-        let answer = try slots.suggest(contact: contact, preferences: turn.text, now: host.now, limit: config.slotsOffered)
+        let answer = try slots.suggest(contact: contact, preferences: preferences, now: host.now, limit: config.slotsOffered)
         guard !answer.suggestion.slots.isEmpty else {
             try turn.setConversation(["bot_step": "menu", "pending_intent": .null])
             return try turn.reply(text("no_slots", turn))
@@ -34,7 +43,8 @@ extension ConversationFlow {
         try turn.reply(text(answer.suggestion.matchedPreferences ? "offer_slots" : "no_preferred_slots", turn, ["slots": list]))
     }
 
-    /// Books the chosen slot; new preferences instead of a number start the search again.
+    /// Books the chosen slot once it is checked to be still free (otherwise says so and offers fresh slots);
+    /// new preferences instead of a number start the search again.
     func pickedSlot(_ turn: inout Turn) throws {
         let offered = (try? JSON.parse(turn.conversationText("offered_slots") ?? "[]").arrayValue) ?? []
         guard !offered.isEmpty, let choice = Intents.choice(turn.text, count: offered.count), let slot = offered[choice - 1].arrayValue,
@@ -43,9 +53,18 @@ extension ConversationFlow {
             if !SlotPreferences(text: turn.text).isEmpty { return try askedTimes(&turn) }
             return try misunderstood(&turn, prompt: text("ask_times", turn))
         }
+        let chosen = Slot(start: Date(millis: starts), end: Date(millis: ends))
+        guard try slots.isStillFree(chosen, contact: host.contact(["id": turn.contactID]), now: host.now) else {
+            try turn.reply(text("slot_taken", turn, ["when": describe(chosen.start, turn)]))
+            return try offerSlots(&turn, preferences: turn.conversationText("preferred_times") ?? "")
+        }
         let name = turn.contactText("first_name") ?? ""
         var event: [String: JSON] = [
             "title": .string(config.lessonTitle.replacingOccurrences(of: "{name}", with: name)),
+            "description": .string(text("lesson_description", turn, [
+                "subject": turn.contactText("subject") ?? "?", "level": turn.contactText("education_level") ?? "?",
+                "year": turn.contactText("year") ?? "?", "format": turn.contactText("format_preference") ?? "?",
+            ])),
             "starts_at": .number(starts), "ends_at": .number(ends),
             "contact_id": .string(turn.contactID), "conversation_id": .string(turn.conversationID),
         ]

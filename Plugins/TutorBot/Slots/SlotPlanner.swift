@@ -47,8 +47,6 @@ struct SlotPlanner: Sendable {
         let today = calendar.startOfDay(for: now)
         let earliestStart = now.addingTimeInterval(Double(profile.minLeadMinutes) * 60)
         let duration = Double(profile.durationMinutes) * 60
-        let before = Double(profile.bufferBeforeMin) * 60, after = Double(profile.bufferAfterMin) * 60
-        let busy = busy.sorted { $0.start < $1.start }
         var result: [(slot: Slot, weekday: Int, minute: Int)] = []
         for offset in 0..<max(profile.daysAhead, 0) {
             guard let day = calendar.date(byAdding: .day, value: offset, to: today) else { continue }
@@ -60,13 +58,23 @@ struct SlotPlanner: Sendable {
                 defer { minute += profile.slotStepMinutes }
                 date.hour = minute / 60
                 date.minute = minute % 60
-                guard let start = calendar.date(from: date), start >= earliestStart else { continue }
-                let blockStart = start.addingTimeInterval(-before), blockEnd = start.addingTimeInterval(duration + after)
-                let conflict = busy.contains { blockStart < $0.end && blockEnd > $0.start }
-                if !conflict { result.append((Slot(start: start, end: start.addingTimeInterval(duration)), weekday, minute)) }
+                guard let start = calendar.date(from: date), start >= earliestStart, clears(start, busy: busy) else { continue }
+                result.append((Slot(start: start, end: start.addingTimeInterval(duration)), weekday, minute))
             }
         }
         return result
+    }
+
+    /// Whether a lesson starting at `start`, with its buffers [start − before, end + after), overlaps no busy interval.
+    func clears(_ start: Date, busy: [BusyInterval]) -> Bool {
+        let blockStart = start.addingTimeInterval(-Double(profile.bufferBeforeMin) * 60)
+        let blockEnd = start.addingTimeInterval(Double(profile.durationMinutes + profile.bufferAfterMin) * 60)
+        return !busy.contains { blockStart < $0.end && blockEnd > $0.start }
+    }
+
+    /// Whether a slot offered earlier can still be booked at `now`: it clears the lead time and the busy time.
+    func isStillFree(_ start: Date, now: Date, busy: [BusyInterval]) -> Bool {
+        start >= now.addingTimeInterval(Double(profile.minLeadMinutes) * 60) && clears(start, busy: busy)
     }
 
     /// ISO 8601 with the tenant offset of that instant, e.g. `2026-03-30T10:00:00+02:00`.

@@ -35,6 +35,13 @@ public struct ChannelConfig: Sendable {
         guard let spec = specs[kind] else {
             return (nil, [(path, "unknown channel \(kind); expected one of \(specs.keys.sorted().joined(separator: ", "))")])
         }
+        return parse(kind: kind, spec: spec, json: json, path: path)
+    }
+
+    /// Reads settings of the same shape under another spec (e.g. the manifest's `calendar.google`).
+    static func parse(
+        kind: String, spec: [String: (required: Bool, secret: Bool)], json: JSON, path: String
+    ) -> (ChannelConfig?, [(path: String, message: String)]) {
         let members = json.objectValue ?? [:]
         if json != .null, json.objectValue == nil { return (nil, [(path, "must be a mapping of settings")]) }
         var issues: [(String, String)] = []

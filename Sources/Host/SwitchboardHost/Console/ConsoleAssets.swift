@@ -82,7 +82,8 @@ enum ConsoleAssets {
 
     /// Live updates over `/console/stream`, browser notifications for urgent items, and drag-and-drop on boards.
     /// Markup contract: `[data-live]` elements are re-fetched from their URL on each tenant event;
-    /// `[data-drag-value]` items dropped on a `[data-drop-value]` zone fill and submit the zone's `form[data-drop-form]`.
+    /// `[data-drag-value]` items dropped on a `[data-drop-value]` zone fill the fields `moved` and `target` of the page's
+    /// `form[data-drop-form]` and submit it.
     static let script = """
         (function () {
           "use strict";
@@ -144,8 +145,8 @@ enum ConsoleAssets {
             if (!zone || !dragged) { return; }
             e.preventDefault();
             var form = document.querySelector("form[data-drop-form]");
-            form.elements["item"].value = dragged;
-            form.elements["target"].value = zone.getAttribute("data-drop-value");
+            form.elements.namedItem("moved").value = dragged;
+            form.elements.namedItem("target").value = zone.getAttribute("data-drop-value");
             dragged = null;
             form.submit();
           });

@@ -23,6 +23,7 @@ enum HostCalls {
         "templates.upsert": upsertTemplate,
         "audit.record": recordAudit,
         "calendar.events": calendarEvents,
+        "calendar.busy": calendarBusy,
         "calendar.create": createEvent,
         "calendar.update": updateEvent,
         "calendar.ics": calendarICS,
@@ -256,6 +257,26 @@ enum HostCalls {
         return ["events": try JSON(encoding: events)]
     }
 
+    /// Busy time in [from, to): the tenant calendar's events, plus the Google Calendar's busy intervals when the
+    /// manifest has one. `google` reports that call; when it failed, `busy` holds the tenant calendar alone.
+    private static let calendarBusy: Method = { host, request in
+        let from = try millis(request, "from"), to = try millis(request, "to")
+        var busy: [JSON] = try host.services.calendar.events(tenantID: host.tenantID, from: from, to: to).map {
+            ["starts_at": .number(Double($0.startsAt)), "ends_at": .number(Double($0.endsAt)), "source": "calendar"]
+        }
+        var reply: [String: JSON] = [:]
+        if let google = GoogleCalendar.of(host) {
+            reply["google"] = GoogleCalendar.attempt(host, operation: "freeBusy") {
+                let intervals = try google.busy(from: from, to: to)
+                busy += intervals.map { ["starts_at": .number(Double($0.start)), "ends_at": .number(Double($0.end)), "source": "google"] }
+                return ["busy": .number(Double(intervals.count))]
+            }
+        }
+        reply["busy"] = .array(busy)
+        return .object(reply)
+    }
+
+    /// Creates an event; with a Google Calendar in the manifest it is inserted there too (`google` reports that call).
     private static let createEvent: Method = { host, request in
         let starts = try millis(request, "starts_at"), ends = try millis(request, "ends_at")
         guard ends > starts else { throw HostCallError.badArgument("ends_at must be after starts_at") }
@@ -263,7 +284,12 @@ enum HostCalls {
             title: try required(request, "title"), description: request["description"]?.stringValue, location: request["location"]?.stringValue,
             startsAt: starts, endsAt: ends, status: request["status"]?.stringValue ?? "confirmed",
             contactID: request["contact_id"]?.stringValue, conversationID: request["conversation_id"]?.stringValue)
-        return try JSON(encoding: host.services.calendar.create(tenantID: host.tenantID, draft, source: "plugin:\(host.pluginID)"))
+        let event = try host.services.calendar.create(tenantID: host.tenantID, draft, source: "plugin:\(host.pluginID)")
+        guard let google = GoogleCalendar.of(host), case .object(var reply) = try JSON(encoding: event) else { return try JSON(encoding: event) }
+        reply["google"] = GoogleCalendar.attempt(host, operation: "events.insert", subject: event.id) {
+            ["event_id": .string(try google.insert(event))]
+        }
+        return .object(reply)
     }
 
     /// Moves (starts_at, ends_at), renames or cancels (status cancelled) an event.

@@ -35,7 +35,7 @@ public struct ManifestParser {
 
     static let topLevelKeys: Set<String> = [
         "slug", "name", "domains", "locale", "timezone", "business_hours", "branding", "plugins", "roles", "egress",
-        "secrets", "attributes", "automation_rules", "channels", "messaging",
+        "secrets", "attributes", "automation_rules", "channels", "messaging", "calendar",
     ]
     static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -91,12 +91,13 @@ public struct ManifestParser {
         let rules = parseRules(mapping["automation_rules"])
         let channels = parseChannels(mapping["channels"])
         let messaging = parseMessaging(mapping["messaging"])
+        let googleCalendar = parseCalendar(mapping["calendar"])
 
         return TenantManifest(
             slug: slug ?? "", name: name ?? "", domains: domains, locale: locale, timezone: timezone,
             businessHours: businessHours, branding: branding, plugins: plugins, roles: roles, egress: egress,
             secrets: secrets, attributes: attributes, automationRules: rules, channels: channels, messaging: messaging,
-            source: yaml)
+            googleCalendar: googleCalendar, source: yaml)
     }
 
     // MARK: Sections
@@ -252,6 +253,27 @@ public struct ManifestParser {
             if let config { channels[kind] = config }
         }
         return channels
+    }
+
+    /// `calendar:` holds external calendars; today `google` (see `GoogleCalendar.settings`).
+    private mutating func parseCalendar(_ node: Node?) -> ChannelConfig? {
+        guard let node else { return nil }
+        guard let mapping = node.mapping else {
+            issue("calendar", node, "must be a mapping with google")
+            return nil
+        }
+        var google: ChannelConfig?
+        for (key, value) in mapping {
+            guard key.string == "google" else {
+                issue("calendar.\(key.string ?? "")", key, "unknown calendar; expected google")
+                continue
+            }
+            let (config, problems) = ChannelConfig.parse(
+                kind: "google", spec: GoogleCalendar.settings, json: configJSON(value, path: "calendar.google"), path: "calendar.google")
+            for problem in problems { issue(problem.path, value, problem.message) }
+            google = config
+        }
+        return google
     }
 
     private mutating func parseMessaging(_ node: Node?) -> MessagingSettings {

@@ -21,6 +21,8 @@ public struct TenantManifest: Sendable, Encodable {
     public var channels: [String: ChannelConfig]
     /// Quiet hours and business-hours rules for outbound messages.
     public var messaging: MessagingSettings
+    /// The optional Google Calendar (`calendar.google`) whose busy time and bookings join the tenant calendar's.
+    public var googleCalendar: ChannelConfig?
     /// The YAML text the manifest was read from.
     public var source: String
 

@@ -1,6 +1,5 @@
 import Foundation
 import SwitchboardJSON
-import Synchronization
 
 /// Microsoft Graph as one tenant's `outlook` channel sees it: an app-only token from the OAuth2 client
 /// credentials grant, cached until shortly before it expires, and authorized calls.
@@ -25,7 +24,7 @@ struct GraphAPI {
         let response = try http.providerCall(.init(
             method: method, url: graphBase + path, headers: headers, body: try body?.serializedBytes() ?? []))
         if response.status == 401 {
-            GraphTokenCache.shared.drop(cacheKey)
+            AccessTokenCache.shared.drop(cacheKey)
             throw DeliveryError.transient("Microsoft Graph refused the app token (401)")
         }
         return response
@@ -33,7 +32,7 @@ struct GraphAPI {
 
     /// The app token: cached, or fetched with the client credentials grant.
     func accessToken(now: Int64 = Clock.nowMillis()) throws -> String {
-        if let token = GraphTokenCache.shared.token(cacheKey, now: now) { return token }
+        if let token = AccessTokenCache.shared.token(cacheKey, now: now) { return token }
         let form = FormEncoding.encode([
             ("client_id", config["client_id"] ?? ""), ("client_secret", try config.secret("client_secret")),
             ("scope", "https://graph.microsoft.com/.default"), ("grant_type", "client_credentials"),
@@ -48,7 +47,7 @@ struct GraphAPI {
                 message: reply["error_description"]?.stringValue ?? "the token endpoint answered HTTP \(response.status)")
         }
         let lifetime = Int64(reply["expires_in"]?.doubleValue ?? 3599) * 1000
-        GraphTokenCache.shared.store(cacheKey, token: token, expiresAt: now + lifetime - Self.tokenMargin)
+        AccessTokenCache.shared.store(cacheKey, token: token, expiresAt: now + lifetime - Self.tokenMargin)
         return token
     }
 
@@ -68,32 +67,5 @@ struct GraphAPI {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
-    }
-
-    /// Reads a Graph timestamp; Graph writes up to seven fractional digits, which are dropped.
-    static func millis(_ timestamp: String) -> Int64? {
-        var text = timestamp
-        if let dot = text.firstIndex(of: "."), let zone = text[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
-            text.removeSubrange(dot..<zone)
-        }
-        return ISO8601DateFormatter().date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
-    }
-}
-
-/// App tokens by login base, directory tenant and client, shared by every job and sender of the process.
-final class GraphTokenCache: Sendable {
-    static let shared = GraphTokenCache()
-    private let tokens = Mutex<[String: (token: String, validUntil: Int64)]>([:])
-
-    func token(_ key: String, now: Int64) -> String? {
-        tokens.withLock { tokens in tokens[key].flatMap { $0.validUntil > now ? $0.token : nil } }
-    }
-
-    func store(_ key: String, token: String, expiresAt: Int64) {
-        tokens.withLock { $0[key] = (token, expiresAt) }
-    }
-
-    func drop(_ key: String) {
-        _ = tokens.withLock { $0.removeValue(forKey: key) }
     }
 }

@@ -76,6 +76,6 @@ public struct OutlookSubscriptionJob: Sendable {
 
     /// The expiry Graph granted, which may be shorter than the one asked for.
     private static func expiry(_ reply: JSON) -> Int64? {
-        reply["expirationDateTime"]?.stringValue.flatMap(GraphAPI.millis)
+        reply["expirationDateTime"]?.stringValue.flatMap { Clock.millis(rfc3339: $0) }
     }
 }
