@@ -64,7 +64,7 @@ extension LeadQualifierPlugin {
         let offer = Texts.render(config.texts, "offer_slots", ["slot1": format(slots[0]), "slot2": format(slots[1])])
         try say(prefix + offer, to: turn.contactID, channel: turn.channel)
         try updateConversation(turn.conversationID, attributes: ["lq_state": "booking", "lq_misses": 0, "lq_slots": .array(slots.map { .number(Double($0)) })])
-        try scheduleFollowUps(contactID: turn.contactID, conversationID: turn.conversationID, firstName: turn.firstName)
+        try scheduleFollowUps(contactID: turn.contactID, conversationID: turn.conversationID, firstName: turn.firstName, askedAt: replyTime())
     }
 
     /// Books the slot, or moves the existing appointment when rescheduling.

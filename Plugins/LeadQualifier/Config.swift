@@ -5,8 +5,10 @@ import PluginAPI
 struct Config {
     var channel = "whatsapp"
     var senderName = "Sebastian"
-    /// Seconds a bot reply waits (seed §7: 30 s to 5 min; 0 answers at once).
+    /// Seconds a bot reply waits (seed §7: 30 s to 5 min).
     var replyDelaySeconds = 30
+    /// When bot replies may go out, in minutes since midnight tenant time (seed §7: 07:00–23:00).
+    var replyHours = (from: 7 * 60, until: 23 * 60)
     var welcomeDelayMinutes = 5
     var optinSecret: String?
     var qualifiedMinMonthlyLeads = 100
@@ -42,12 +44,29 @@ struct Config {
         var title = "Erstgespräch"
     }
 
-    init(_ json: JSON) {
+    /// The allowed range of `reply_delay_seconds` (seed §7: 30 s to 5 min).
+    static let replyDelayRange = 30...300
+
+    /// Throws a `bad_argument` naming the setting when `reply_delay_seconds` or `reply_hours` is out of range:
+    /// the plugin then refuses to start for the tenant, and onboarding answers 422 with the message.
+    init(_ json: JSON) throws {
         func string(_ value: JSON?) -> String? { value?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
         func int(_ value: JSON?) -> Int? { value?.doubleValue.map { Int($0) } }
         channel = string(json["channel"]) ?? channel
         senderName = string(json["sender_name"]) ?? senderName
-        replyDelaySeconds = min(max(int(json["reply_delay_seconds"]) ?? replyDelaySeconds, 0), 300)
+        if let delay = json["reply_delay_seconds"] {
+            guard let seconds = int(delay), Self.replyDelayRange.contains(seconds) else {
+                let given = (try? delay.serialized()) ?? "?"
+                throw PluginError.badArgument("config.reply_delay_seconds must be 30 to 300 (seed 002 §7: 30 s to 5 min), not \(given)")
+            }
+            replyDelaySeconds = seconds
+        }
+        if let hours = json["reply_hours"] {
+            guard let range = hours.stringValue.flatMap(Self.minuteRange) else {
+                throw PluginError.badArgument("config.reply_hours must be a range like 07:00-23:00")
+            }
+            replyHours = range
+        }
         welcomeDelayMinutes = int(json["welcome_delay_minutes"]) ?? welcomeDelayMinutes
         optinSecret = string(json["optin_secret"])
         qualifiedMinMonthlyLeads = int(json["qualified_min_monthly_leads"]) ?? qualifiedMinMonthlyLeads
@@ -83,10 +102,11 @@ struct Config {
     }
 
     /// "09:00-17:00" as minutes since midnight.
-    static func minuteRange(_ text: String) -> (Int, Int)? {
+    static func minuteRange(_ text: String) -> (from: Int, until: Int)? {
         let minutes = text.split(separator: "-").map { part -> Int? in
             let hm = part.split(separator: ":").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            return hm.count == 2 ? hm[0] * 60 + hm[1] : nil
+            guard hm.count == 2, (0...24).contains(hm[0]), (0..<60).contains(hm[1]), hm[0] * 60 + hm[1] <= 1440 else { return nil }
+            return hm[0] * 60 + hm[1]
         }
         guard minutes.count == 2, let from = minutes[0], let until = minutes[1], from < until else { return nil }
         return (from, until)

@@ -44,8 +44,8 @@ extension LeadQualifierPlugin {
         } else {
             try advance(turn)
         }
-        // The reply goes out after the configured delay: that is when the lead gets it.
-        let respondedAt = nowMillis + Int64(config.replyDelaySeconds) * 1000
+        // The reply goes out after the delay, within the reply hours: that is when the lead gets it.
+        let respondedAt = replyTime()
         try updateLead(contactID) { $0.firstResponseAt = $0.firstResponseAt ?? respondedAt }
     }
 
@@ -102,7 +102,7 @@ extension LeadQualifierPlugin {
     func ask(_ turn: Turn, _ key: String, state: String) throws {
         try say(Texts.render(config.texts, key), to: turn.contactID, channel: turn.channel)
         try updateConversation(turn.conversationID, attributes: ["lq_state": .string(state), "lq_misses": 0])
-        try scheduleFollowUps(contactID: turn.contactID, conversationID: turn.conversationID, firstName: turn.firstName)
+        try scheduleFollowUps(contactID: turn.contactID, conversationID: turn.conversationID, firstName: turn.firstName, askedAt: replyTime())
     }
 
     private func finish(_ turn: Turn, text: String, values: [String: String] = [:], state: String) throws {
@@ -120,7 +120,7 @@ extension LeadQualifierPlugin {
         }
         try say(Texts.render(config.texts, clarify), to: turn.contactID, channel: turn.channel)
         try updateConversation(turn.conversationID, attributes: ["lq_misses": .number(Double(misses))])
-        try scheduleFollowUps(contactID: turn.contactID, conversationID: turn.conversationID, firstName: turn.firstName)
+        try scheduleFollowUps(contactID: turn.contactID, conversationID: turn.conversationID, firstName: turn.firstName, askedAt: replyTime())
     }
 
     private func saveAnswers(_ turn: Turn, _ change: (inout QualificationAnswers) -> Void) throws {

@@ -28,7 +28,7 @@ final class LeadQualifierPlugin: Plugin {
 
     init(context: PluginContext) throws {
         host = context.host
-        config = Config(context.config)
+        config = try Config(context.config)
         timezone = TimeZone(identifier: context.tenant["timezone"]?.stringValue ?? "") ?? TimeZone(identifier: "Europe/Berlin")!
         knowledge = KnowledgeBase(host: host, folder: config.knowledgeFolder, approved: config.knowledgeFiles)
         do {
@@ -70,15 +70,14 @@ final class LeadQualifierPlugin: Plugin {
 
     var nowMillis: Int64 { Int64((host.now.timeIntervalSince1970 * 1000).rounded()) }
 
-    /// Sends a session text through the host policy, after the configured reply delay.
+    /// Sends a session text through the host policy at `replyTime()`: after the reply delay, within the reply hours.
     func say(_ text: String, to contactID: String, channel: String) throws {
-        var message: [String: JSON] = [
+        let message: JSON = [
             "contact_id": .string(contactID), "channel": .string(channel), "type": "session_text", "text": .string(text),
-            "category": "service",
+            "category": "service", "send_at": .number(Double(replyTime())),
         ]
-        if config.replyDelaySeconds > 0 { message["send_at"] = .number(Double(nowMillis + Int64(config.replyDelaySeconds) * 1000)) }
         do {
-            try host.sendMessage(.object(message))
+            try host.sendMessage(message)
         } catch let error as PluginError where error.status == .denied {
             host.log(.warning, "reply blocked by the policy: \(error.message)")
         }

@@ -43,6 +43,6 @@ extension LeadQualifierPlugin {
         let now = nowMillis
         try updateLead(contactID) { $0.welcomeSentAt = $0.welcomeSentAt ?? now }
         let firstName = try host.contact(["id": contactID])["attributes"]?["first_name"]?.stringValue ?? ""
-        try scheduleFollowUps(contactID: contactID, conversationID: conversation, firstName: firstName)
+        try scheduleFollowUps(contactID: contactID, conversationID: conversation, firstName: firstName, askedAt: now)
     }
 }

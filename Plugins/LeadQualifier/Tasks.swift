@@ -34,12 +34,13 @@ extension LeadQualifierPlugin {
         }
     }
 
-    /// The nudge after 30 minutes of silence, then the 24 h and 48 h follow-ups.
-    func scheduleFollowUps(contactID: String, conversationID: String?, firstName: String) throws {
+    /// The nudge after 30 minutes of silence, then the 24 h and 48 h follow-ups, counted from `askedAt`: when
+    /// the question reaches the lead (a reply goes out at `replyTime()`).
+    func scheduleFollowUps(contactID: String, conversationID: String?, firstName: String, askedAt: Int64) throws {
         for followUp in Self.followUps {
             let variables: JSON = followUp.template == "lead_followup_24h_v1" ? ["1": .string(firstName)] : [:]
             try scheduleTemplate(followUp.type, template: followUp.template, contactID: contactID, conversationID: conversationID,
-                                 runAt: nowMillis + followUp.delay, variables: variables)
+                                 runAt: askedAt + followUp.delay, variables: variables)
         }
     }
 

@@ -27,6 +27,8 @@ struct Config {
     var owner = "Bart"
     var emailChannel = "email"
     var formSecret = ""
+    /// The shared secret of `POST /hooks/mrdj/crm` (lead events from another system, e.g. LeadQualifier).
+    var crmIntakeSecret = ""
     var brochurePath = "brochure.pdf"
     var teamsWebhookURL: String?
     var mollieBaseURL = "https://api.mollie.com"
@@ -72,6 +74,7 @@ struct Config {
         owner = string(json["owner"]) ?? owner
         emailChannel = string(json["email_channel"]) ?? emailChannel
         formSecret = string(json["website_form_secret"]) ?? formSecret
+        crmIntakeSecret = string(json["crm_intake_secret"]) ?? crmIntakeSecret
         brochurePath = string(json["brochure"]) ?? brochurePath
         teamsWebhookURL = string(json["teams_webhook_url"])
         let mollie = json["mollie"]

@@ -21,6 +21,7 @@ final class MrDJCRMPlugin: Plugin {
             Route("POST", "/api/crm/deals/{id}/stage", permission: "crm:write"),
             Route("GET", "/api/crm/activities", permission: "crm:read"),
             Route("POST", "/api/crm/activities", permission: "crm:write"),
+            Route("POST", "/hooks/mrdj/crm", permission: "public"),
             Route("POST", "/api/crm/quotes", permission: "crm:write"),
             Route("GET", "/api/crm/quotes/{file}", permission: "crm:read"),
             Route("POST", "/api/crm/quotes/{id}/accept", permission: "crm:write"),
@@ -68,6 +69,7 @@ final class MrDJCRMPlugin: Plugin {
             return .ok(try JSON(encoding: moveDeal(id, to: to, actor: Self.actor(request))))
         case ("GET", "/api/crm/activities"): return try list(Collections.activities, Activity.self, request, filters: ["kind", "lead_id", "deal_id", "author"])
         case ("POST", "/api/crm/activities"): return .ok(try JSON(encoding: createActivity(try Self.body(request), author: Self.actor(request))), status: 201)
+        case ("POST", "/hooks/mrdj/crm"): return try crmIntake(request)
         case ("POST", "/api/crm/quotes"): return .ok(try quoteSummary(createQuote(try Self.body(request))), status: 201)
         case ("GET", "/api/crm/quotes/{file}"): return try quoteDownload(request.params["file"] ?? "")
         case ("POST", "/api/crm/quotes/{id}/accept"): return .ok(try accept(quoteID: id, actor: Self.actor(request)))

@@ -124,33 +124,58 @@ struct ChannelTests {
     @Test("WhatsApp status updates move delivery_status forward, and a failed one records its error code")
     func whatsAppStatuses() async throws {
         let sends = Counter()
-        let graph = try await FakeProviderServer.start { router in
+        try await FakeProvider.run(routes: { router in
             router.post("/v21.0/\(Self.phoneNumberID)/messages") { _, _ in
                 #"{"messaging_product":"whatsapp","contacts":[{"input":"16505551234","wa_id":"16505551234"}],"messages":[{"id":"wamid.OUT\#(sends.next())"}]}"#
             }
-        }
-        defer { Task { await graph.stop() } }
-        let (yaml, _) = Self.tenant(graph: graph.baseURL)
-        let host = try TestEnvironment.host(manifests: ["lq": yaml])
-        let tenant = try #require(host.registry.tenant(slug: "lq"))
-        _ = try InboundProcessor(services: host.services).ingest(
-            InboundMessage(channel: "whatsapp", providerMessageID: "wamid.IN1", phone: "+16505551234", text: "hi"), tenant: tenant)
-        let contact = try #require(try host.services.contacts.find(tenantID: "lq", .phone("+16505551234")))
-        let sent = try Outbound(services: host.services).send(
-            .init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "Danke!"), tenant: tenant, actor: "test")
-        #expect(sent.status == "queued")
-        let outcome = try await offloaded { try OutboundDelivery(services: host.services).deliver(messageID: sent.messageID, tenant: tenant, attempt: 1, maxAttempts: 3) }
-        #expect(outcome == .sent(providerID: "wamid.OUT1"))
-        let request = try #require(graph.requests.last)
-        #expect(request.headers["authorization"] == "Bearer EAAG-token")
-        let wire = try JSON.parse(request.body)
-        #expect(wire["to"] == "16505551234" && wire["type"] == "text" && wire["text"]?["body"] == "Danke!")
+        }) { graph in
+            let (yaml, _) = Self.tenant(graph: graph.baseURL)
+            let host = try TestEnvironment.host(manifests: ["lq": yaml])
+            let tenant = try #require(host.registry.tenant(slug: "lq"))
+            _ = try InboundProcessor(services: host.services).ingest(
+                InboundMessage(channel: "whatsapp", providerMessageID: "wamid.IN1", phone: "+16505551234", text: "hi"), tenant: tenant)
+            let contact = try #require(try host.services.contacts.find(tenantID: "lq", .phone("+16505551234")))
+            let sent = try Outbound(services: host.services).send(
+                .init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "Danke!"), tenant: tenant, actor: "test")
+            #expect(sent.status == "queued")
+            let outcome = try await offloaded { try OutboundDelivery(services: host.services).deliver(messageID: sent.messageID, tenant: tenant, attempt: 1, maxAttempts: 3) }
+            #expect(outcome == .sent(providerID: "wamid.OUT1"))
+            let request = try #require(graph.requests.last)
+            #expect(request.headers["authorization"] == "Bearer EAAG-token")
+            let wire = request.json
+            #expect(wire["to"] == "16505551234" && wire["type"] == "text" && wire["text"]?["body"] == "Danke!")
 
-        func status(_ state: String, error: String = "") async throws {
+            func status(_ state: String, error: String = "") async throws {
+                let body = """
+                    {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"messaging_product":"whatsapp",\
+                    "metadata":{"phone_number_id":"\(Self.phoneNumberID)"},"statuses":[{"id":"wamid.OUT1","status":"\(state)",\
+                    "timestamp":"1698266945","recipient_id":"16505551234"\(error)}]},"field":"messages"}]}]}
+                    """
+                try await host.buildApplication().test(.router) { client in
+                    try await client.execute(
+                        uri: "/webhooks/whatsapp", method: .post,
+                        headers: [.init("Host")!: "lq.localhost", .init("X-Hub-Signature-256")!: Self.signedWhatsApp(body)],
+                        body: ByteBuffer(string: body)) { #expect($0.status == .ok) }
+                }
+            }
+            func stored() throws -> (String?, String?) {
+                let row = try host.services.database.read {
+                    try $0.query("SELECT status, error_code FROM messages WHERE tenant_id = 'lq' AND id = $1", [.text(sent.messageID)]).first
+                }
+                return (row?.string("status"), row?.string("error_code"))
+            }
+            try await status("read")
+            #expect(try stored().0 == "read")
+            try await status("delivered")
+            #expect(try stored().0 == "read", "read arrives before delivered at times; a status never moves back")
+            let other = try Outbound(services: host.services).send(
+                .init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "Noch da?"), tenant: tenant, actor: "test")
+            #expect(try await offloaded { try OutboundDelivery(services: host.services).deliver(messageID: other.messageID, tenant: tenant, attempt: 1, maxAttempts: 3) }
+                == .sent(providerID: "wamid.OUT2"))
             let body = """
-                {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"messaging_product":"whatsapp",\
-                "metadata":{"phone_number_id":"\(Self.phoneNumberID)"},"statuses":[{"id":"wamid.OUT1","status":"\(state)",\
-                "timestamp":"1698266945","recipient_id":"16505551234"\(error)}]},"field":"messages"}]}]}
+                {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"metadata":{"phone_number_id":"\(Self.phoneNumberID)"},\
+                "statuses":[{"id":"wamid.OUT2","status":"failed","timestamp":"1","recipient_id":"16505551234",\
+                "errors":[{"code":131047,"title":"Re-engagement message"}]}]},"field":"messages"}]}]}
                 """
             try await host.buildApplication().test(.router) { client in
                 try await client.execute(
@@ -158,36 +183,11 @@ struct ChannelTests {
                     headers: [.init("Host")!: "lq.localhost", .init("X-Hub-Signature-256")!: Self.signedWhatsApp(body)],
                     body: ByteBuffer(string: body)) { #expect($0.status == .ok) }
             }
-        }
-        func stored() throws -> (String?, String?) {
-            let row = try host.services.database.read {
-                try $0.query("SELECT status, error_code FROM messages WHERE tenant_id = 'lq' AND id = $1", [.text(sent.messageID)]).first
+            let failed = try host.services.database.read {
+                try $0.query("SELECT status, error_code FROM messages WHERE id = $1", [.text(other.messageID)]).first
             }
-            return (row?.string("status"), row?.string("error_code"))
+            #expect(failed?.string("status") == "failed" && failed?.string("error_code") == "131047")
         }
-        try await status("read")
-        #expect(try stored().0 == "read")
-        try await status("delivered")
-        #expect(try stored().0 == "read", "read arrives before delivered at times; a status never moves back")
-        let other = try Outbound(services: host.services).send(
-            .init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "Noch da?"), tenant: tenant, actor: "test")
-        #expect(try await offloaded { try OutboundDelivery(services: host.services).deliver(messageID: other.messageID, tenant: tenant, attempt: 1, maxAttempts: 3) }
-            == .sent(providerID: "wamid.OUT2"))
-        let body = """
-            {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"metadata":{"phone_number_id":"\(Self.phoneNumberID)"},\
-            "statuses":[{"id":"wamid.OUT2","status":"failed","timestamp":"1","recipient_id":"16505551234",\
-            "errors":[{"code":131047,"title":"Re-engagement message"}]}]},"field":"messages"}]}]}
-            """
-        try await host.buildApplication().test(.router) { client in
-            try await client.execute(
-                uri: "/webhooks/whatsapp", method: .post,
-                headers: [.init("Host")!: "lq.localhost", .init("X-Hub-Signature-256")!: Self.signedWhatsApp(body)],
-                body: ByteBuffer(string: body)) { #expect($0.status == .ok) }
-        }
-        let failed = try host.services.database.read {
-            try $0.query("SELECT status, error_code FROM messages WHERE id = $1", [.text(other.messageID)]).first
-        }
-        #expect(failed?.string("status") == "failed" && failed?.string("error_code") == "131047")
     }
 
     @Test("Twilio: a signed message lands, a forged signature is a 401, status callbacks update delivery")
@@ -302,7 +302,7 @@ struct ChannelTests {
     @Test("provider errors: a timeout or 5xx is retried, WhatsApp 131047 fails the message with its code")
     func providerErrors() async throws {
         let calls = Counter()
-        let graph = try await FakeProviderServer.start { router in
+        try await FakeProvider.run(routes: { router in
             router.post("/v21.0/\(Self.phoneNumberID)/messages") { request, _ -> Response in
                 let call = calls.next()
                 if call == 1 {
@@ -315,24 +315,24 @@ struct ChannelTests {
                 }
                 return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"messages":[{"id":"wamid.RETRIED"}]}"#)))
             }
-        }
-        defer { Task { await graph.stop() } }
-        let (yaml, _) = Self.tenant(graph: graph.baseURL)
-        let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.providerTimeoutMillis = 500 })
-        let tenant = try #require(host.registry.tenant(slug: "lq"))
-        _ = try InboundProcessor(services: host.services).ingest(
-            InboundMessage(channel: "whatsapp", providerMessageID: "wamid.IN", phone: "+16505551234", text: "hi"), tenant: tenant)
-        let contact = try #require(try host.services.contacts.find(tenantID: "lq", .phone("+16505551234")))
-        let delivery = OutboundDelivery(services: host.services)
-        let message = try Outbound(services: host.services).send(.init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "x"), tenant: tenant, actor: "t")
-        await #expect(throws: DeliveryError.self) { try await offloaded { try delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 1, maxAttempts: 5) } }
-        await #expect(throws: DeliveryError.self) { try await offloaded { try delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 2, maxAttempts: 5) } }
-        #expect(try await offloaded { try delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 3, maxAttempts: 5) } == .sent(providerID: "wamid.RETRIED"))
+        }) { graph in
+            let (yaml, _) = Self.tenant(graph: graph.baseURL)
+            let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.providerTimeoutMillis = 500 })
+            let tenant = try #require(host.registry.tenant(slug: "lq"))
+            _ = try InboundProcessor(services: host.services).ingest(
+                InboundMessage(channel: "whatsapp", providerMessageID: "wamid.IN", phone: "+16505551234", text: "hi"), tenant: tenant)
+            let contact = try #require(try host.services.contacts.find(tenantID: "lq", .phone("+16505551234")))
+            let delivery = OutboundDelivery(services: host.services)
+            let message = try Outbound(services: host.services).send(.init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "x"), tenant: tenant, actor: "t")
+            await #expect(throws: DeliveryError.self) { try await offloaded { try delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 1, maxAttempts: 5) } }
+            await #expect(throws: DeliveryError.self) { try await offloaded { try delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 2, maxAttempts: 5) } }
+            #expect(try await offloaded { try delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 3, maxAttempts: 5) } == .sent(providerID: "wamid.RETRIED"))
 
-        let second = try Outbound(services: host.services).send(.init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "y"), tenant: tenant, actor: "t")
-        #expect(try await offloaded { try delivery.deliver(messageID: second.messageID, tenant: tenant, attempt: 1, maxAttempts: 5) } == .failed(code: "131047"))
-        let row = try host.services.database.read { try $0.query("SELECT status, error_code FROM messages WHERE id = $1", [.text(second.messageID)]).first }
-        #expect(row?.string("status") == "failed" && row?.string("error_code") == "131047")
+            let second = try Outbound(services: host.services).send(.init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "y"), tenant: tenant, actor: "t")
+            #expect(try await offloaded { try delivery.deliver(messageID: second.messageID, tenant: tenant, attempt: 1, maxAttempts: 5) } == .failed(code: "131047"))
+            let row = try host.services.database.read { try $0.query("SELECT status, error_code FROM messages WHERE id = $1", [.text(second.messageID)]).first }
+            #expect(row?.string("status") == "failed" && row?.string("error_code") == "131047")
+        }
     }
 
     final class Counter: @unchecked Sendable {
@@ -346,23 +346,23 @@ struct ChannelTests {
 struct ProviderSendFormatTests {
     @Test("Twilio: a form-encoded Messages API call with basic auth, WhatsApp numbers prefixed")
     func twilioSend() async throws {
-        let twilio = try await FakeProviderServer.start { router in
+        try await FakeProvider.run(routes: { router in
             router.post("/2010-04-01/Accounts/AC00000000000000000000000000000001/Messages.json") { _, _ -> Response in
                 Response(status: .created, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"sid":"SM123","status":"queued"}"#)))
             }
+        }) { twilio in
+            let (yaml, _) = ChannelTests.tenant(graph: "http://127.0.0.1:9", twilio: twilio.baseURL)
+            let config = try #require(try ManifestParser.parse(yaml).0.channels["twilio"])
+            let envelope = OutboundEnvelope(
+                messageID: "m1", to: "+4915112345678", type: "session_text", text: "Hallo & tschüss", template: nil, variables: [:],
+                interactive: nil, threadKey: nil, language: "de")
+            let id = try await offloaded { try TwilioSender(medium: "whatsapp").deliver(envelope, config: config, http: HTTPClient()) }
+            #expect(id == "SM123")
+            let request = try #require(twilio.requests.last)
+            #expect(request.headers["authorization"] == "Basic " + Data("AC00000000000000000000000000000001:test_auth_token".utf8).base64EncodedString())
+            let form = Dictionary(FormEncoding.decode(request.text), uniquingKeysWith: { a, _ in a })
+            #expect(form["To"] == "whatsapp:+4915112345678" && form["From"] == "whatsapp:+14155238886" && form["Body"] == "Hallo & tschüss")
         }
-        defer { Task { await twilio.stop() } }
-        let (yaml, _) = ChannelTests.tenant(graph: "http://127.0.0.1:9", twilio: twilio.baseURL)
-        let config = try #require(try ManifestParser.parse(yaml).0.channels["twilio"])
-        let envelope = OutboundEnvelope(
-            messageID: "m1", to: "+4915112345678", type: "session_text", text: "Hallo & tschüss", template: nil, variables: [:],
-            interactive: nil, threadKey: nil, language: "de")
-        let id = try await offloaded { try TwilioSender(medium: "whatsapp").deliver(envelope, config: config, http: HTTPClient()) }
-        #expect(id == "SM123")
-        let request = try #require(twilio.requests.last)
-        #expect(request.headers["authorization"] == "Basic " + Data("AC00000000000000000000000000000001:test_auth_token".utf8).base64EncodedString())
-        let form = Dictionary(FormEncoding.decode(request.body), uniquingKeysWith: { a, _ in a })
-        #expect(form["To"] == "whatsapp:+4915112345678" && form["From"] == "whatsapp:+14155238886" && form["Body"] == "Hallo & tschüss")
     }
 
     @Test("WhatsApp: template and interactive bodies in the Cloud API's format")

@@ -53,38 +53,46 @@ struct PipelineTests {
 
     @Test("a delivery that keeps failing is retried with backoff, then lands in the dead-letter list, and retry sends it back")
     func deliveryToDeadLetters() async throws {
-        let failing = ChannelTests.Counter()
-        let graph = try await FakeProviderServer.start { router in
+        let graphIsDown = Shared(true)
+        try await FakeProvider.run(routes: { router in
             router.post("/v21.0/\(ChannelTests.phoneNumberID)/messages") { _, _ -> Response in
-                _ = failing.next()
-                return Response(status: .serviceUnavailable)
+                guard !graphIsDown.value else { return Response(status: .serviceUnavailable) }
+                return try fakeJSON(["messaging_product": "whatsapp", "messages": [["id": "wamid.BACK"]]])
             }
-        }
-        defer { Task { await graph.stop() } }
-        let (yaml, _) = ChannelTests.tenant(graph: graph.baseURL)
-        let clock = TestClock()
-        let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.scheduler.enabled = false })
-        let tenant = try #require(host.registry.tenant(slug: "lq"))
-        let scheduler = SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test", now: { clock.now })
-        _ = try InboundProcessor(services: host.services).ingest(
-            InboundMessage(channel: "whatsapp", providerMessageID: "wamid.DLQ", phone: "+16505551234", text: "hi"), tenant: tenant, now: clock.now)
-        let contact = try #require(try host.services.contacts.find(tenantID: "lq", .phone("+16505551234")))
-        let sent = try Outbound(services: host.services).send(
-            .init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "Antwort"), tenant: tenant, actor: "test", now: clock.now)
-        await Self.drain(scheduler, clock: clock)
+        }) { graph in
+            let (yaml, _) = ChannelTests.tenant(graph: graph.baseURL)
+            let clock = TestClock()
+            let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.scheduler.enabled = false })
+            let tenant = try #require(host.registry.tenant(slug: "lq"))
+            let scheduler = SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test", now: { clock.now })
+            _ = try InboundProcessor(services: host.services).ingest(
+                InboundMessage(channel: "whatsapp", providerMessageID: "wamid.DLQ", phone: "+16505551234", text: "hi"), tenant: tenant, now: clock.now)
+            let contact = try #require(try host.services.contacts.find(tenantID: "lq", .phone("+16505551234")))
+            let sent = try Outbound(services: host.services).send(
+                .init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "Antwort"), tenant: tenant, actor: "test", now: clock.now)
+            await Self.drain(scheduler, clock: clock)
 
-        #expect(failing.next() - 1 == 6, "six attempts, each a provider call")
-        let dead = try host.services.jobs.list(tenantID: "lq", pluginID: nil, status: "dead", kind: Outbound.deliverKind)
-        #expect(dead.count == 1)
-        #expect(dead.first?.lastError?.contains("503") == true)
-        let message = try host.services.database.read { try $0.query("SELECT status, error_code FROM messages WHERE id = $1", [.text(sent.messageID)]).first }
-        #expect(message?.string("status") == "failed" && message?.string("error_code") == "retries_exhausted")
+            #expect(graph.requests("POST", "/v21.0/").count == 6, "six attempts, each a provider call")
+            let dead = try host.services.jobs.list(tenantID: "lq", pluginID: nil, status: "dead", kind: Outbound.deliverKind)
+            #expect(dead.count == 1)
+            #expect(dead.first?.lastError?.contains("503") == true)
+            func message() throws -> Row? {
+                try host.services.database.read { try $0.query("SELECT status, error_code, provider_message_id FROM messages WHERE id = $1", [.text(sent.messageID)]).first }
+            }
+            #expect(try message()?.string("status") == "failed" && message()?.string("error_code") == "retries_exhausted")
 
-        let token = try host.token("lq", role: "admin")
-        try await host.buildApplication().test(.router) { client in
-            let api = APIClient(client: client, host: "lq.localhost", token: token)
-            let listed = try await api.get("/api/v1/jobs?status=dead").json["data"]?.arrayValue ?? []
-            #expect(listed.contains { $0["kind"] == .string(Outbound.deliverKind) && $0["attempts"] == .number(6) })
+            let token = try host.token("lq", role: "admin")
+            try await host.buildApplication().test(.router) { client in
+                let api = APIClient(client: client, host: "lq.localhost", token: token)
+                let listed = try await api.get("/api/v1/jobs?status=dead").json["data"]?.arrayValue ?? []
+                let job = try #require(listed.first { $0["kind"] == .string(Outbound.deliverKind) && $0["attempts"] == .number(6) })
+                graphIsDown.value = false
+                #expect(try await api.post("/api/v1/jobs/\(job["id"]?.stringValue ?? "")/retry", [:]).status == .ok)
+            }
+            clock.advance(to: Clock.nowMillis())
+            await Self.drain(scheduler)
+            #expect(try message()?.string("status") == "sent" && message()?.string("provider_message_id") == "wamid.BACK")
+            #expect(graph.requests("POST", "/v21.0/").count == 7)
         }
     }
 

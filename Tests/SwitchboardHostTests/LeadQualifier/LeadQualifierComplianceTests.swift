@@ -14,25 +14,70 @@ struct LeadQualifierComplianceTests {
         try await LeadQualifierHarness.run { lq, client in
             _ = try await lq.optIn(client)
             let contactID = try lq.contactID()
-            let tenant = try #require(lq.host.registry.tenant(slug: "lq"))
-            let blocked = try Outbound(services: lq.host.services).send(
-                .init(contactID: contactID, channel: "whatsapp", type: "session_text", text: "Hallo"), tenant: tenant, actor: "test")
-            #expect(blocked.status == "blocked" && blocked.reason == "outside_service_window")
+            let api = lq.api(client)
+            func send(_ message: JSON) async throws -> APIClient.Reply {
+                var body = message.objectValue ?? [:]
+                body["contact_id"] = .string(contactID)
+                body["channel"] = "whatsapp"
+                return try await api.post("/api/v1/messages/send", .object(body))
+            }
+            let blocked = try await send(["type": "session_text", "text": "Hallo"])
+            #expect(blocked.status == .unprocessableContent && blocked.json["errors"]?.arrayValue?.first?["message"] == "outside_service_window")
             await lq.settle(advancing: .seconds(6 * 60))
             #expect(lq.whatsAppSends == ["template:lead_welcome_v1"], "the template went; the blocked text did not")
             try await lq.inbound(client, "ja")
             #expect(lq.whatsAppSends.last?.contains("Schaltest du") == true, "inside the window a session text goes")
+
+            // The window the lead's "ja" opened closes 24 h later: a text meant for after that is blocked, a template is not.
+            let late = JSON.number(Double(Clock.nowMillis() + 25 * 3_600_000))
+            let expired = try await send(["type": "session_text", "text": "Noch da?", "send_at": late])
+            #expect(expired.status == .unprocessableContent && expired.json["errors"]?.arrayValue?.first?["message"] == "outside_service_window")
+            let template = try await send(["type": "template", "template_name": "lead_followup_24h_v1", "variables": ["1": "Anna"], "send_at": late])
+            #expect(template.status == .accepted && template.json["status"] == "scheduled")
+            let reasons = try lq.host.services.audit.entries(tenantID: "lq", action: "policy_blocked_send").compactMap { $0.details["reason"]?.stringValue }
+            #expect(reasons == ["outside_service_window", "outside_service_window"], "both blocks audited")
+        }
+    }
+
+    @Test("consent revoked by STOP over WhatsApp: follow-ups cancelled, a scheduled campaign blocked at delivery, new marketing refused, service replies still go")
+    func stopBlocksMarketing() async throws {
+        try await LeadQualifierHarness.run { lq, client in
+            _ = try await lq.optIn(client)
+            await lq.settle(advancing: .seconds(6 * 60))
+            try await lq.inbound(client, "ja")
+            let contactID = try lq.contactID()
+            let api = lq.api(client)
+            let campaign = try await api.post("/api/v1/messages/send", [
+                "contact_id": .string(contactID), "channel": "whatsapp", "type": "template", "template_name": "lead_followup_48h_v1",
+                "send_at": .number(Double(Clock.nowMillis() + 2 * 3_600_000)),
+            ])
+            #expect(campaign.status == .accepted && campaign.json["status"] == "scheduled")
+            #expect(try lq.jobs(status: "pending").count == 3, "the nudge and both follow-ups wait")
+
+            try await lq.inbound(client, "STOP")
+            #expect(lq.whatsAppSends.last?.contains("keine Nachrichten mehr") == true)
+            #expect(try lq.host.services.contacts.find(tenantID: "lq", .id(contactID))?.attributes["consent_status"] == "revoked")
+            #expect(try lq.host.services.audit.entries(tenantID: "lq", action: "consent_revoked").first?.details["source"] == "whatsapp_stop")
+            #expect(try lq.jobs(status: "pending").isEmpty, "the follow-ups are cancelled")
+
+            await lq.settle(advancing: .seconds(3 * 3600))
+            #expect(!lq.whatsAppSends.contains("template:lead_followup_48h_v1"), "the campaign did not go")
+            let blocked = try lq.host.services.audit.entries(tenantID: "lq", action: "policy_blocked_send")
+            #expect(blocked.contains { $0.subject == campaign.json["message_id"]?.stringValue && $0.details["reason"] == "consent_revoked" })
+            let refused = try await api.post("/api/v1/messages/send", [
+                "contact_id": .string(contactID), "channel": "whatsapp", "type": "template", "template_name": "lead_nudge_v1",
+            ])
+            #expect(refused.status == .unprocessableContent && refused.json["errors"]?.arrayValue?.first?["message"] == "consent_revoked")
+            let service = try await api.post("/api/v1/messages/send", [
+                "contact_id": .string(contactID), "channel": "whatsapp", "type": "session_text", "text": "Deine Daten bleiben bei uns sicher.",
+            ])
+            #expect(service.status == .accepted, "a service message inside the window is not marketing")
         }
     }
 
     @Test("policy: outside the allowed hours the welcome is moved into them, not dropped")
     func quietHours() async throws {
-        let berlin: @Sendable (Date) -> Int = { date in
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "Europe/Berlin")!
-            return calendar.component(.hour, from: date)
-        }
-        let hour = berlin(Date().addingTimeInterval(6 * 60))
+        let hour = try #require(LeadQualifierHarness.berlin(Clock.nowMillis() + 6 * 60_000).hour)
         let from = hour + 2 <= 21 ? hour + 2 : 3
         try await LeadQualifierHarness.run(messaging: String(format: "\"%02d:00-%02d:00\"", from, from + 1)) { lq, client in
             _ = try await lq.optIn(client)
@@ -40,7 +85,7 @@ struct LeadQualifierComplianceTests {
             #expect(lq.whatsAppSends.isEmpty)
             let shifted = try lq.host.services.audit.entries(tenantID: "lq", action: "policy_shifted_send")
             let sendAt = try #require(shifted.first?.details["send_at"]?.doubleValue)
-            let local = berlin(Date(timeIntervalSince1970: sendAt / 1000))
+            let local = LeadQualifierHarness.berlin(Int64(sendAt)).hour
             #expect(local == from && shifted.first?.details["reason"] == "quiet_hours")
         }
     }
@@ -94,7 +139,7 @@ struct LeadQualifierComplianceTests {
             let crm = try lq.jobs(kind: "crm_post")
             #expect(crm.count == 1 && crm.first?.status == "done" && crm.first?.attempts == 3, "timeout, 503, then delivered")
             let post = try #require(lq.server.requests.last { $0.path == "/crm" })
-            let signature = "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array("crm-secret".utf8), data: Array(post.body.utf8)))
+            let signature = "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array("crm-secret".utf8), data: post.body))
             #expect(post.headers["x-signature"] == signature)
             #expect(lq.crmPosts.last?["type"] == "lead_upsert")
 
@@ -103,6 +148,35 @@ struct LeadQualifierComplianceTests {
             await lq.drainWithBackoff()
             let dead = try lq.jobs(kind: "crm_post", status: "dead")
             #expect(dead.count == 1 && dead.first?.lastError?.contains("503") == true)
+        }
+    }
+
+    @Test("KPIs after four real conversations over signed webhooks match the hand count")
+    func kpisFromConversations() async throws {
+        try await LeadQualifierHarness.run { lq, client in
+            // Anna books and shows up, Ben has under 100 leads, Carla never answers, Dora sends STOP. Hand count:
+            // welcomes 4, replies 3 → 0.75; flows answered 2, qualified 1 → 0.5; booked 1 of 1 → 1; attended 1 of 1 → 1;
+            // opted out 1 of 4 → 0.25; three first responses, each after the 30 s reply delay.
+            let leads = [("+16505551234", "Anna"), ("+16505559999", "Ben"), ("+16505557777", "Carla"), ("+16505558888", "Dora")]
+            for (phone, name) in leads { _ = try await lq.optIn(client, phone: phone, name: name) }
+            await lq.settle(advancing: .seconds(6 * 60))
+            for text in ["ja", "jo klar", "ca. 250", "1"] { try await lq.inbound(client, text) }
+            for text in ["ja", "ja", "so 80 im Monat"] { try await lq.inbound(client, text, from: "16505559999") }
+            try await lq.inbound(client, "STOP", from: "16505558888")
+            let eventID = try #require(try lq.conversation(try lq.contactID())?.attributes["lq_event_id"]?.stringValue)
+            #expect(try await lq.api(client).post("/api/leadqualifier/appointments/\(eventID)/attendance", ["attended": true]).status == .ok)
+
+            let from = Clock.nowMillis() - 3_600_000, to = Clock.nowMillis() + 86_400_000
+            let kpis = try await lq.api(client).get("/api/leadqualifier/kpis?from=\(from)&to=\(to)").json
+            #expect(kpis["leads"] == 4 && kpis["counts"]?["first_contacts"] == 4 && kpis["counts"]?["replies"] == 3)
+            #expect(kpis["reply_rate"] == 0.75)
+            #expect(kpis["qualification_rate"] == 0.5)
+            #expect(kpis["booking_rate"] == 1)
+            #expect(kpis["show_up_rate"] == 1)
+            #expect(kpis["opt_out_rate"] == 0.25)
+            #expect((kpis["median_time_to_first_response_ms"]?.doubleValue ?? 0) >= 30_000)
+            let later = try await lq.api(client).get("/api/leadqualifier/kpis?from=\(to)").json
+            #expect(later["leads"] == 0 && later["reply_rate"] == .null, "no lead opted in after the range")
         }
     }
 

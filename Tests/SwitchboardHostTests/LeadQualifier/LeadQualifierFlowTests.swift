@@ -135,10 +135,13 @@ struct LeadQualifierFlowTests {
         try await LeadQualifierHarness.run { lq, client in
             _ = try await lq.optIn(client)
             await lq.settle(advancing: .seconds(6 * 60))
-            try await lq.inbound(client, "ja", id: "wamid.DUP")
+            #expect(try await lq.inbound(client, "ja", id: "wamid.DUP") == .ok)
             let count = lq.whatsAppSends.count
-            try await lq.inbound(client, "ja", id: "wamid.DUP")
+            #expect(try await lq.inbound(client, "ja", id: "wamid.DUP") == .ok, "Meta redelivers until it gets a 2xx")
             #expect(lq.whatsAppSends.count == count, "the duplicate changed nothing")
+            let conversation = try #require(try lq.conversation(try lq.contactID()))
+            let stored = try lq.host.services.conversations.messages(tenantID: "lq", conversationID: conversation.id, page: PageRequest(limit: 20)).data
+            #expect(stored.filter { $0.direction == "inbound" }.count == 1, "stored once")
             try await lq.inbound(client, "hmm, kommt drauf an")
             #expect(lq.whatsAppSends.last?.contains("Nur damit ich dich richtig verstehe") == true)
             try await lq.inbound(client, "jo")

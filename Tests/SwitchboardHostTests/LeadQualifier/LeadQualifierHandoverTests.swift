@@ -106,7 +106,7 @@ struct LeadQualifierHandoverTests {
             #expect(try lq.conversation(contactID)?.attributes["lq_last_answer"]?["via"] == "llm")
             let call = try #require(lq.server.requests.last { $0.path == "/v1/chat/completions" })
             #expect(call.headers["authorization"] == "Bearer sk-test")
-            let prompt = try JSON.parse(call.body)
+            let prompt = call.json
             #expect(prompt["messages"]?.arrayValue?.first?["content"]?.stringValue?.contains("Nutze nur Fakten aus den freigegebenen Quellen") == true)
 
             lq.behaviour.value.chatReply = "Das geht ganz schnell, vertrau mir."

@@ -10,6 +10,9 @@ import SwitchboardJSON
 public struct OutboundDelivery: Sendable {
     public let services: HostServices
 
+    /// The error code of a message whose delivery attempts all failed; the dead-letter list holds its job.
+    public static let retriesExhausted = "retries_exhausted"
+
     public enum Outcome: Equatable, Sendable {
         case sent(providerID: String)
         case failed(code: String)
@@ -22,7 +25,11 @@ public struct OutboundDelivery: Sendable {
         guard let row = try services.database.read({
             try $0.query("SELECT * FROM messages WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(messageID)]).first
         }) else { return .skipped }
-        guard ["queued", "scheduled"].contains(row.string("status") ?? "") else { return .skipped }
+        // A message whose retries ran out goes again when its dead job is retried over the API.
+        let status = row.string("status") ?? ""
+        guard ["queued", "scheduled"].contains(status) || (status == "failed" && row.string("error_code") == Self.retriesExhausted) else {
+            return .skipped
+        }
         let message = Message(row: row)
         guard let contact = try services.contacts.find(tenantID: tenantID, .id(message.contactID)),
             let conversationID = message.conversationID,
@@ -80,7 +87,7 @@ public struct OutboundDelivery: Sendable {
         } catch DeliveryError.permanent(let code, let text) {
             return try fail(messageID, tenantID, code: code, message: text)
         } catch let error as DeliveryError {
-            if attempt >= maxAttempts { _ = try fail(messageID, tenantID, code: "retries_exhausted", message: error.description) }
+            if attempt >= maxAttempts { _ = try fail(messageID, tenantID, code: Self.retriesExhausted, message: error.description) }
             throw error
         }
     }
