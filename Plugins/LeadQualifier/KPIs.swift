@@ -10,6 +10,11 @@ extension LeadQualifierPlugin {
     func kpis(_ request: HTTPRequest) throws -> HTTPResponse {
         let from = try Self.time(request.query["from"]) ?? 0
         let to = try Self.time(request.query["to"]) ?? Int64.max
+        return .ok(Self.kpis(try leads(optedInFrom: from, to: to)))
+    }
+
+    /// The leads whose opt-in falls in `[from, to)`.
+    func leads(optedInFrom from: Int64, to: Int64) throws -> [LeadRecord] {
         var leads: [LeadRecord] = []
         var after: String?
         repeat {
@@ -17,7 +22,7 @@ extension LeadQualifierPlugin {
             leads += page.records.map(\.value).filter { $0.optinAt >= from && $0.optinAt < to }
             after = page.next
         } while after != nil
-        return .ok(Self.kpis(leads))
+        return leads
     }
 
     static func kpis(_ leads: [LeadRecord]) -> JSON {

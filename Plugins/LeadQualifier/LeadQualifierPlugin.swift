@@ -18,7 +18,7 @@ final class LeadQualifierPlugin: Plugin {
             Route("POST", "/privacy/export", permission: "tenant:admin"),
             Route("POST", "/privacy/delete", permission: "tenant:admin"),
             Route("POST", "/privacy/revoke-consent", permission: "tenant:admin"),
-        ]
+        ] + consoleRoutes
     )
 
     let host: PluginAPI.Host
@@ -53,6 +53,7 @@ final class LeadQualifierPlugin: Plugin {
         case ("POST", "/privacy/export"): try exportData(request)
         case ("POST", "/privacy/delete"): try deleteData(request)
         case ("POST", "/privacy/revoke-consent"): try revokeConsent(request)
+        case ("GET", "/console/app/leadqualifier/dashboard"): try dashboard(request)
         default: throw PluginError.notFound("no route \(request.method) \(request.path)")
         }
     }

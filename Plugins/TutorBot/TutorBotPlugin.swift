@@ -6,21 +6,32 @@ final class TutorBotPlugin: Plugin {
     static let info = PluginInfo(
         id: "tutorbot",
         version: "1.0.0",
-        capabilities: [.flows, .templates, .analytics, .httpRoutes],
+        capabilities: [.flows, .templates, .analytics, .jobs, .httpRoutes],
         routes: [
             SlotsRoute.route,
             Route("GET", "/api/tutorbot/analytics", permission: "analytics:read"),
             Route("GET", "/api/tutorbot/audit", permission: "tenant:admin"),
             Route("POST", "/api/tutorbot/conversations/{id}/release", permission: "conversations:write"),
+            Dashboard.route,
         ]
     )
 
     private let host: PluginAPI.Host
     private let flow: ConversationFlow
+    private let history: LabelHistory
 
     init(context: PluginContext) throws {
         host = context.host
-        flow = ConversationFlow(host: context.host, config: try TutorBotConfig(config: context.config, tenant: context.tenant))
+        let config = try TutorBotConfig(config: context.config, tenant: context.tenant)
+        flow = ConversationFlow(host: context.host, config: config)
+        history = LabelHistory(host: context.host, timeZone: config.timeZone)
+        try history.scheduleToday()
+    }
+
+    func runJob(_ job: Job) throws -> JSON? {
+        guard job.kind == LabelHistory.jobKind else { throw PluginError.badArgument("unknown job kind \(job.kind)") }
+        try history.snapshot()
+        return nil
     }
 
     func handleEvent(_ event: Event) throws -> JSON? {
@@ -35,6 +46,7 @@ final class TutorBotPlugin: Plugin {
         case SlotsRoute.route.path: return try SlotsRoute(host: host, slots: flow.slots).handle(request)
         case "/api/tutorbot/analytics": return try .json(Analytics(host: host).query(request.query["metric"] ?? "summary"))
         case "/api/tutorbot/audit": return try .json(AttributeAudit.run(host: host))
+        case Dashboard.route.path: return try Dashboard(host: host, history: history).page()
         case "/api/tutorbot/conversations/{id}/release": return try .json(release(request.params["id"] ?? ""))
         default: throw PluginError.notFound("no route \(request.route)")
         }

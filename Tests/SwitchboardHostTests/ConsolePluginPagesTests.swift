@@ -113,3 +113,40 @@ struct ConsolePluginPagesTests {
         }
     }
 }
+
+@Suite("Plugin dashboards in the console")
+struct PluginDashboardTests {
+    @Test("TutorBot: the daily label snapshot job stores the counts, and the dashboard draws them with today's")
+    func tutorBotDashboard() async throws {
+        let host = try AutomationTests.tutorbot()
+        _ = try host.services.credentials.createUser(tenantID: "tutorbot", email: "tutor@tutorbot.test", name: "Tutor", role: "admin", password: "correct horse battery", actor: "test")
+        let contact = try host.services.contacts.create(tenantID: "tutorbot", name: "Sanne", phone: "+31611112222", email: nil)
+        _ = try host.services.contacts.update(tenantID: "tutorbot", id: contact.id, addLabels: ["new_client"])
+        let snapshots = try host.services.jobs.list(tenantID: "tutorbot", pluginID: "tutorbot", status: "pending", kind: "analytics.label_snapshot")
+        #expect(snapshots.count == 1, "the instance schedules today's snapshot once")
+        let scheduler = SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test")
+        #expect(await scheduler.runDue(limit: 10) >= 1)
+        let next = try host.services.jobs.list(tenantID: "tutorbot", pluginID: "tutorbot", status: "pending", kind: "analytics.label_snapshot")
+        #expect(next.count == 1 && next[0].runAt > Clock.nowMillis(), "and the snapshot schedules tomorrow's")
+        try await host.buildApplication().test(.router) { client in
+            let browser = ConsoleBrowser(client, domain: "tutorbot.localhost")
+            _ = try await browser.signIn("tutor@tutorbot.test", "correct horse battery")
+            let page = try await browser.get("/console/app/tutorbot/dashboard")
+            #expect(page.status == .ok && page.html.contains("TutorBot Bijles") && page.html.contains("Bot analytics"))
+            #expect(page.html.contains("<desc>new_client: 1"), "the line chart carries the stored count")
+        }
+    }
+
+    @Test("LeadQualifier: the KPI dashboard shows the funnel and the rates from the stored leads")
+    func leadQualifierDashboard() async throws {
+        try await LeadQualifierHarness.run { lq, client in
+            _ = try await lq.optIn(client)
+            _ = try lq.host.services.credentials.createUser(tenantID: "lq", email: "team@lq.test", name: "Team", role: "marketing", password: "correct horse battery", actor: "test")
+            let browser = ConsoleBrowser(client, domain: "lq.localhost")
+            _ = try await browser.signIn("team@lq.test", "correct horse battery")
+            let page = try await browser.get("/console/app/leadqualifier/dashboard?days=30")
+            #expect(page.status == .ok && page.html.contains("href=\"/console/app/leadqualifier/dashboard\" aria-current=\"page\">KPIs</a>"))
+            #expect(page.html.contains("<desc>Opt-ins: 1;"), "one opt-in in the funnel")
+        }
+    }
+}
