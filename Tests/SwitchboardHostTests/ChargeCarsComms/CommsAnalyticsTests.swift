@@ -41,27 +41,35 @@ struct CommsAnalyticsTests {
         }
     }
 
+    /// Stores the five threads, their messages and a host template used four times.
+    static func storeFixture(_ cc: CommsHarness) throws {
+        let scope = RecordStore.Scope(tenantID: "lq", pluginID: "chargecars-comms")
+        let records = cc.host.services.records
+        let threads = [
+            Self.thread("t1", channel: "whatsapp_business", team: "customer_service", firstResponse: 10, resolved: 60, target: 3600, auto: true),
+            Self.thread("t2", channel: "whatsapp_business", team: "customer_service", firstResponse: 30, target: 3600, auto: true, byHand: true),
+            Self.thread("t3", channel: "email_outlook", team: "technical", firstResponse: 300, resolved: 600, breached: true, target: 14_400, auto: true),
+            Self.thread("t4", channel: "email_outlook", team: nil, target: 14_400, auto: nil),
+            Self.thread("t5", channel: "email_outlook", team: "technical", firstResponse: 1, target: 14_400, auto: true, openedAt: Self.base - 1),
+        ]
+        for thread in threads { try records.put(scope, collection: "threads", key: thread["id"]!.stringValue!, value: try thread.serialized()) }
+        let fixture = Self.messages("t1", [("incoming", nil), ("incoming", nil), ("outgoing", "planning")])
+            + Self.messages("t2", [("incoming", nil), ("outgoing", nil)])
+            + Self.messages("t3", [("incoming", nil), ("system_notification", nil), ("outgoing", nil)])
+            + Self.messages("t4", [("incoming", nil), ("internal_note", nil)])
+            + Self.messages("t5", [("incoming", nil), ("outgoing", "planning")])
+        for (key, message) in fixture { try records.put(scope, collection: "thread_messages", key: key, value: try message.serialized()) }
+        let planning = MessageTemplate(
+            id: "tpl-planning", name: "planning", channel: "whatsapp", language: "nl", category: "utility", subject: nil, body: "Hoi",
+            htmlBody: nil, variables: [], approvalStatus: "approved", businessEntity: nil, active: true, usageCount: 0, createdAt: 0, updatedAt: 0)
+        try cc.host.services.templates.create(tenantID: "lq", template: planning)
+        for _ in 0..<4 { _ = try cc.host.services.templates.recordUse(tenantID: "lq", id: planning.id) }
+    }
+
     @Test("first response, resolution, SLA compliance, volume, messages per resolution, escalation, templates and assignment accuracy")
     func handCounted() async throws {
         try await CommsHarness.run { cc in
-            let scope = RecordStore.Scope(tenantID: "lq", pluginID: "chargecars-comms")
-            let records = cc.host.services.records
-            let threads = [
-                Self.thread("t1", channel: "whatsapp_business", team: "customer_service", firstResponse: 10, resolved: 60, target: 3600, auto: true),
-                Self.thread("t2", channel: "whatsapp_business", team: "customer_service", firstResponse: 30, target: 3600, auto: true, byHand: true),
-                Self.thread("t3", channel: "email_outlook", team: "technical", firstResponse: 300, resolved: 600, breached: true, target: 14_400, auto: true),
-                Self.thread("t4", channel: "email_outlook", team: nil, target: 14_400, auto: nil),
-                Self.thread("t5", channel: "email_outlook", team: "technical", firstResponse: 1, target: 14_400, auto: true, openedAt: Self.base - 1),
-            ]
-            for thread in threads { try records.put(scope, collection: "threads", key: thread["id"]!.stringValue!, value: try thread.serialized()) }
-            let fixture = Self.messages("t1", [("incoming", nil), ("incoming", nil), ("outgoing", "planning")])
-                + Self.messages("t2", [("incoming", nil), ("outgoing", nil)])
-                + Self.messages("t3", [("incoming", nil), ("system_notification", nil), ("outgoing", nil)])
-                + Self.messages("t4", [("incoming", nil), ("internal_note", nil)])
-                + Self.messages("t5", [("incoming", nil), ("outgoing", "planning")])
-            for (key, message) in fixture { try records.put(scope, collection: "thread_messages", key: key, value: try message.serialized()) }
-            try records.put(scope, collection: "template_details", key: "planning", value: #"{"channel_type":"any","is_active":true,"usage_count":4}"#)
-
+            try Self.storeFixture(cc)
             try await cc.host.buildApplication().test(.router) { client in
                 let result = try await cc.api(client).get("/api/communication/analytics?from=\(Self.base)").json
                 // t5 opened before `from`. Overall: 4 threads, 3+2+2+1 conversational messages; first responses 10, 30, 300 min;
@@ -73,6 +81,7 @@ struct CommsAnalyticsTests {
                 #expect(overall["first_response_median_minutes"] == 30 && overall["resolution_avg_minutes"] == 330)
                 #expect(overall["sla_compliance_rate"] == .number(2.0 / 3) && overall["messages_per_resolution"] == 2.5)
                 #expect(overall["escalation_rate"] == 0.25 && overall["auto_assignment_accuracy"] == .number(2.0 / 3))
+                // the usage count is the host template's.
                 #expect(result["template_share"] == .number(1.0 / 3) && result["template_usage"] == ["planning": 4])
 
                 let whatsapp = try #require(result["by_channel"]?["whatsapp_business"])
