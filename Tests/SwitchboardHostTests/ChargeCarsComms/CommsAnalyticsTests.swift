@@ -100,4 +100,33 @@ struct CommsAnalyticsTests {
             }
         }
     }
+
+    @Test("the SLA dashboard draws the analytics as SVG charts whose text carries the figures; it needs analytics:read")
+    func dashboardPage() async throws {
+        try await CommsHarness.run { cc in
+            try Self.storeFixture(cc)
+            for (email, role) in [("lead@chargecars.example", "viewer"), ("agent@chargecars.example", "agent")] {
+                _ = try cc.host.services.credentials.createUser(tenantID: "lq", email: email, name: email, role: role, password: "correct horse battery", actor: "test")
+            }
+            try await cc.host.buildApplication().test(.router) { client in
+                let lead = ConsoleBrowser(client, domain: "lq.localhost")
+                #expect(try await lead.signIn("lead@chargecars.example", "correct horse battery").status == .seeOther)
+                #expect(try await lead.get("/console").html.contains("href=\"/console/app/communication/dashboard\">SLA dashboard</a>"))
+                let page = try await lead.get("/console/app/communication/dashboard?from=\(Self.base)")
+                #expect(page.status == .ok && page.html.contains("<svg") && page.html.contains("<h1>SLA dashboard</h1>"))
+                // the same hand-counted figures as the analytics test, as the charts' text alternatives.
+                #expect(page.html.contains("4 threads; SLA compliance 67 %, median first response 30 min, escalation rate 25 %."))
+                #expect(page.html.contains("<title>SLA compliance per channel (%)</title><desc>email_outlook: 0 %; whatsapp_business: 100 %</desc>"))
+                #expect(page.html.contains("<title>SLA compliance per team (%)</title><desc>customer_service: 100 %; technical: 0 %</desc>"))
+                #expect(page.html.contains("<desc>email_outlook: 300 min; whatsapp_business: 20 min</desc>"))
+                #expect(page.html.contains("<title>Escalation rate per channel (%)</title><desc>email_outlook: 50 %; whatsapp_business: 0 %</desc>"))
+                #expect(page.html.contains("<desc>customer_service: 0 %; technical: 100 %; unassigned: 0 %</desc>"))
+
+                let agent = ConsoleBrowser(client, domain: "lq.localhost")
+                _ = try await agent.signIn("agent@chargecars.example", "correct horse battery")
+                #expect(try await agent.get("/console").html.contains("SLA dashboard") == false, "no analytics:read, no nav entry")
+                #expect(try await agent.get("/console/app/communication/dashboard").status == .forbidden)
+            }
+        }
+    }
 }
