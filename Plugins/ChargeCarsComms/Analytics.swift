@@ -21,8 +21,9 @@ extension ChargeCarsCommsPlugin {
         let totals = try messageFigures(groupBy: nil, period: period)[nil] ?? [:]
         let overall = Self.kpis(try threadFigures(groupBy: nil, period: period)[nil] ?? [:], totals)
         var usage: [String: JSON] = [:]
-        for record in try host.query(Collections.templates, as: TemplateDetails.self, limit: 500).records {
-            usage[record.key] = .number(Double(record.value.usageCount))
+        for template in try host.call("templates.list", JSON.object([:]))["data"]?.arrayValue ?? [] {
+            guard let name = template["name"]?.stringValue else { continue }
+            usage[name] = .number((usage[name]?.doubleValue ?? 0) + (template["usage_count"]?.doubleValue ?? 0))
         }
         return [
             "overall": overall, "by_channel": try figures("channel_type", unnamed: "unknown"),

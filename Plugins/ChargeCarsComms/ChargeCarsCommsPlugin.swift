@@ -28,7 +28,7 @@ final class ChargeCarsCommsPlugin: Plugin {
             Route("POST", "/api/orders", permission: "crm:write"),
             Route("GET", "/api/templates", permission: "templates:read"),
             Route("POST", "/api/templates", permission: "templates:write"),
-        ]
+        ] + consoleRoutes
     )
 
     let host: PluginAPI.Host
@@ -56,6 +56,7 @@ final class ChargeCarsCommsPlugin: Plugin {
     }
 
     func handleHTTP(_ request: HTTPRequest) throws -> HTTPResponse {
+        if request.route.hasPrefix("/console/app/") { return try consolePage(request) }
         let id = request.params["id"] ?? ""
         let caller = request.identity?["name"]?.stringValue
         let json: JSON

@@ -31,7 +31,7 @@ extension ChargeCarsCommsPlugin {
             body = Self.fill(template["body"]?.stringValue ?? "", values)
             subject = template["subject"]?.stringValue.map { Self.fill($0, values) } ?? subject
             html = template["html_body"]?.stringValue.map { Self.fill($0, values) }
-            try countUsage(templateName)
+            try countUsage(template)
         }
         guard !body.isEmpty else { throw PluginError.badArgument("a message needs message_content or template_name") }
         let channel = Self.hostChannels.first { $0.value == thread.channelType }?.key

@@ -1,14 +1,13 @@
 import PluginAPI
 
-/// seed 004 `communication_template` on the host's templates: the host keeps name, channel, subject,
-/// bodies, category and business entity; the seed's channel type, activity and usage count are kept here.
+/// seed 004 `communication_template` on the host's templates: the host owns name, channel, subject,
+/// bodies, category, business entity, activity and usage count; only the seed's channel type is kept
+/// here, keyed by the host template's id.
 extension ChargeCarsCommsPlugin {
     struct TemplateDetails: Codable {
         var channelType: String
-        var isActive: Bool
-        var usageCount: Int
 
-        enum CodingKeys: String, CodingKey { case channelType = "channel_type", isActive = "is_active", usageCount = "usage_count" }
+        enum CodingKeys: String, CodingKey { case channelType = "channel_type" }
     }
 
     static let templateChannels = ["email_outlook": "email", "whatsapp_business": "whatsapp", "sms": "sms", "internal_comment": "internal", "any": "internal"]
@@ -27,9 +26,11 @@ extension ChargeCarsCommsPlugin {
         ]
         if let subject = body["subject_template"]?.stringValue { request["subject"] = .string(subject) }
         if let html = body["html_template"]?.stringValue { request["html_body"] = .string(html) }
+        if let active = body["is_active"]?.boolValue { request["active"] = .bool(active) }
         let stored = try host.call("templates.upsert", JSON.object(request))
-        let details = TemplateDetails(channelType: channelType, isActive: body["is_active"]?.boolValue ?? true, usageCount: 0)
-        try host.put(Collections.templates, name, details)
+        guard let id = stored["id"]?.stringValue else { throw PluginError(.error, code: "no_template_id", message: "the host stored no template id") }
+        let details = TemplateDetails(channelType: channelType)
+        try host.put(Collections.templates, id, details)
         return try view(stored, details)
     }
 
@@ -37,7 +38,7 @@ extension ChargeCarsCommsPlugin {
     func listTemplates(_ query: [String: String]) throws -> JSON {
         let all = try host.call("templates.list", JSON.object([:]))["data"]?.arrayValue ?? []
         let views = try all.compactMap { template -> JSON? in
-            guard let name = template["name"]?.stringValue, let details = try host.get(Collections.templates, name, as: TemplateDetails.self) else { return nil }
+            guard let id = template["id"]?.stringValue, let details = try host.get(Collections.templates, id, as: TemplateDetails.self) else { return nil }
             return try view(template, details)
         }.filter { view in
             ["template_category", "channel_type", "business_entity"].allSatisfy { key in query[key].map { view[key]?.stringValue == $0 } ?? true }
@@ -47,17 +48,21 @@ extension ChargeCarsCommsPlugin {
 
     /// The active template `name` for a thread's channel type (or one for any channel).
     func template(named name: String, channelType: String) throws -> JSON {
-        guard let details = try host.get(Collections.templates, name, as: TemplateDetails.self), details.isActive,
-            details.channelType == channelType || details.channelType == "any",
-            let template = try host.call("templates.list", JSON.object(["name": .string(name)]))["data"]?.arrayValue?.first
-        else { throw PluginError.notFound("no active template \(name) for \(channelType)") }
-        return template
+        let candidates = try host.call("templates.list", JSON.object(["name": .string(name)]))["data"]?.arrayValue ?? []
+        for template in candidates where template["active"]?.boolValue == true {
+            guard let id = template["id"]?.stringValue, let details = try host.get(Collections.templates, id, as: TemplateDetails.self),
+                details.channelType == channelType || details.channelType == "any"
+            else { continue }
+            return template
+        }
+        throw PluginError.notFound("no active template \(name) for \(channelType)")
     }
 
-    func countUsage(_ name: String) throws {
-        guard var details = try host.get(Collections.templates, name, as: TemplateDetails.self) else { return }
-        details.usageCount += 1
-        try host.put(Collections.templates, name, details)
+    /// Counts one use of a host template (the host increments it atomically).
+    func countUsage(_ template: JSON) throws {
+        try host.call("templates.record_use", JSON.object([
+            "name": template["name"] ?? .null, "channel": template["channel"] ?? .null, "language": template["language"] ?? .null,
+        ]))
     }
 
     /// A host template in the seed's column names.
@@ -67,7 +72,7 @@ extension ChargeCarsCommsPlugin {
             "channel_type": .string(details.channelType), "subject_template": template["subject"] ?? .null,
             "message_template": template["body"] ?? .null, "html_template": template["html_body"] ?? .null,
             "variables": template["variables"] ?? [], "business_entity": template["business_entity"] ?? "all",
-            "is_active": .bool(details.isActive), "usage_count": .number(Double(details.usageCount)),
+            "is_active": template["active"] ?? true, "usage_count": template["usage_count"] ?? 0,
         ]
     }
 }

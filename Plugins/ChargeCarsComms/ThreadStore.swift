@@ -1,7 +1,7 @@
 import PluginAPI
 
-/// Reads and writes thread records; the assignee, team and open/resolved state are written
-/// through to the host conversation so the core inbox agrees.
+/// Reads and writes thread records; the assignee, team, open/resolved state, priority and SLA deadline
+/// are written through to the host conversation so the core inbox agrees.
 struct ThreadStore {
     let host: PluginAPI.Host
 
@@ -14,14 +14,19 @@ struct ThreadStore {
         return thread
     }
 
+    /// Stores the thread and writes it through to its conversation, with the inbox signals the host
+    /// console shows: the `priority` and the `sla_due_at` deadline (epoch ms; null once answered or finished).
     func save(_ thread: ThreadRecord) throws {
         try host.put(Collections.threads, thread.id, thread)
         guard let conversationID = thread.conversationID else { return }
+        let finished = Vocabulary.finished.contains(thread.status)
+        let due = finished ? nil : thread.responseDueAt
         try host.call("conversations.update", JSON.object([
             "id": .string(conversationID),
             "assignee": thread.assignedToContactID.map(JSON.string) ?? .null,
             "team": thread.team.map(JSON.string) ?? .null,
-            "status": .string(Vocabulary.finished.contains(thread.status) ? "resolved" : "open"),
+            "status": .string(finished ? "resolved" : "open"),
+            "attributes": ["priority": .string(thread.priority), "sla_due_at": due.map { .number(Double($0)) } ?? .null],
         ]))
     }
 

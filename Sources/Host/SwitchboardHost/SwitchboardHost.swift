@@ -48,6 +48,7 @@ public struct SwitchboardHost: Sendable {
         AccessRoutes().register(api)
         JobRoutes().register(api)
         MessageRoutes().register(api)
+        AttachmentRoutes().register(api)
         CalendarRoutes().register(api)
         ConsoleRoutes().register(on: router)
         ConsoleAssets.register(on: router)

@@ -41,27 +41,35 @@ struct CommsAnalyticsTests {
         }
     }
 
+    /// Stores the five threads, their messages and a host template used four times.
+    static func storeFixture(_ cc: CommsHarness) throws {
+        let scope = RecordStore.Scope(tenantID: "lq", pluginID: "chargecars-comms")
+        let records = cc.host.services.records
+        let threads = [
+            Self.thread("t1", channel: "whatsapp_business", team: "customer_service", firstResponse: 10, resolved: 60, target: 3600, auto: true),
+            Self.thread("t2", channel: "whatsapp_business", team: "customer_service", firstResponse: 30, target: 3600, auto: true, byHand: true),
+            Self.thread("t3", channel: "email_outlook", team: "technical", firstResponse: 300, resolved: 600, breached: true, target: 14_400, auto: true),
+            Self.thread("t4", channel: "email_outlook", team: nil, target: 14_400, auto: nil),
+            Self.thread("t5", channel: "email_outlook", team: "technical", firstResponse: 1, target: 14_400, auto: true, openedAt: Self.base - 1),
+        ]
+        for thread in threads { try records.put(scope, collection: "threads", key: thread["id"]!.stringValue!, value: try thread.serialized()) }
+        let fixture = Self.messages("t1", [("incoming", nil), ("incoming", nil), ("outgoing", "planning")])
+            + Self.messages("t2", [("incoming", nil), ("outgoing", nil)])
+            + Self.messages("t3", [("incoming", nil), ("system_notification", nil), ("outgoing", nil)])
+            + Self.messages("t4", [("incoming", nil), ("internal_note", nil)])
+            + Self.messages("t5", [("incoming", nil), ("outgoing", "planning")])
+        for (key, message) in fixture { try records.put(scope, collection: "thread_messages", key: key, value: try message.serialized()) }
+        let planning = MessageTemplate(
+            id: "tpl-planning", name: "planning", channel: "whatsapp", language: "nl", category: "utility", subject: nil, body: "Hoi",
+            htmlBody: nil, variables: [], approvalStatus: "approved", businessEntity: nil, active: true, usageCount: 0, createdAt: 0, updatedAt: 0)
+        try cc.host.services.templates.create(tenantID: "lq", template: planning)
+        for _ in 0..<4 { _ = try cc.host.services.templates.recordUse(tenantID: "lq", id: planning.id) }
+    }
+
     @Test("first response, resolution, SLA compliance, volume, messages per resolution, escalation, templates and assignment accuracy")
     func handCounted() async throws {
         try await CommsHarness.run { cc in
-            let scope = RecordStore.Scope(tenantID: "lq", pluginID: "chargecars-comms")
-            let records = cc.host.services.records
-            let threads = [
-                Self.thread("t1", channel: "whatsapp_business", team: "customer_service", firstResponse: 10, resolved: 60, target: 3600, auto: true),
-                Self.thread("t2", channel: "whatsapp_business", team: "customer_service", firstResponse: 30, target: 3600, auto: true, byHand: true),
-                Self.thread("t3", channel: "email_outlook", team: "technical", firstResponse: 300, resolved: 600, breached: true, target: 14_400, auto: true),
-                Self.thread("t4", channel: "email_outlook", team: nil, target: 14_400, auto: nil),
-                Self.thread("t5", channel: "email_outlook", team: "technical", firstResponse: 1, target: 14_400, auto: true, openedAt: Self.base - 1),
-            ]
-            for thread in threads { try records.put(scope, collection: "threads", key: thread["id"]!.stringValue!, value: try thread.serialized()) }
-            let fixture = Self.messages("t1", [("incoming", nil), ("incoming", nil), ("outgoing", "planning")])
-                + Self.messages("t2", [("incoming", nil), ("outgoing", nil)])
-                + Self.messages("t3", [("incoming", nil), ("system_notification", nil), ("outgoing", nil)])
-                + Self.messages("t4", [("incoming", nil), ("internal_note", nil)])
-                + Self.messages("t5", [("incoming", nil), ("outgoing", "planning")])
-            for (key, message) in fixture { try records.put(scope, collection: "thread_messages", key: key, value: try message.serialized()) }
-            try records.put(scope, collection: "template_details", key: "planning", value: #"{"channel_type":"any","is_active":true,"usage_count":4}"#)
-
+            try Self.storeFixture(cc)
             try await cc.host.buildApplication().test(.router) { client in
                 let result = try await cc.api(client).get("/api/communication/analytics?from=\(Self.base)").json
                 // t5 opened before `from`. Overall: 4 threads, 3+2+2+1 conversational messages; first responses 10, 30, 300 min;
@@ -73,6 +81,7 @@ struct CommsAnalyticsTests {
                 #expect(overall["first_response_median_minutes"] == 30 && overall["resolution_avg_minutes"] == 330)
                 #expect(overall["sla_compliance_rate"] == .number(2.0 / 3) && overall["messages_per_resolution"] == 2.5)
                 #expect(overall["escalation_rate"] == 0.25 && overall["auto_assignment_accuracy"] == .number(2.0 / 3))
+                // the usage count is the host template's.
                 #expect(result["template_share"] == .number(1.0 / 3) && result["template_usage"] == ["planning": 4])
 
                 let whatsapp = try #require(result["by_channel"]?["whatsapp_business"])
@@ -88,6 +97,35 @@ struct CommsAnalyticsTests {
                 let unassigned = try #require(result["by_team"]?["unassigned"])
                 #expect(unassigned["threads"] == 1 && unassigned["first_response_avg_minutes"] == .null && unassigned["auto_assignment_accuracy"] == .null)
                 #expect(result["by_team"]?["customer_service"]?["messages"] == 5)
+            }
+        }
+    }
+
+    @Test("the SLA dashboard draws the analytics as SVG charts whose text carries the figures; it needs analytics:read")
+    func dashboardPage() async throws {
+        try await CommsHarness.run { cc in
+            try Self.storeFixture(cc)
+            for (email, role) in [("lead@chargecars.example", "viewer"), ("agent@chargecars.example", "agent")] {
+                _ = try cc.host.services.credentials.createUser(tenantID: "lq", email: email, name: email, role: role, password: "correct horse battery", actor: "test")
+            }
+            try await cc.host.buildApplication().test(.router) { client in
+                let lead = ConsoleBrowser(client, domain: "lq.localhost")
+                #expect(try await lead.signIn("lead@chargecars.example", "correct horse battery").status == .seeOther)
+                #expect(try await lead.get("/console").html.contains("href=\"/console/app/communication/dashboard\">SLA dashboard</a>"))
+                let page = try await lead.get("/console/app/communication/dashboard?from=\(Self.base)")
+                #expect(page.status == .ok && page.html.contains("<svg") && page.html.contains("<h1>SLA dashboard</h1>"))
+                // the same hand-counted figures as the analytics test, as the charts' text alternatives.
+                #expect(page.html.contains("4 threads; SLA compliance 67 %, median first response 30 min, escalation rate 25 %."))
+                #expect(page.html.contains("<title>SLA compliance per channel (%)</title><desc>email_outlook: 0 %; whatsapp_business: 100 %</desc>"))
+                #expect(page.html.contains("<title>SLA compliance per team (%)</title><desc>customer_service: 100 %; technical: 0 %</desc>"))
+                #expect(page.html.contains("<desc>email_outlook: 300 min; whatsapp_business: 20 min</desc>"))
+                #expect(page.html.contains("<title>Escalation rate per channel (%)</title><desc>email_outlook: 50 %; whatsapp_business: 0 %</desc>"))
+                #expect(page.html.contains("<desc>customer_service: 0 %; technical: 100 %; unassigned: 0 %</desc>"))
+
+                let agent = ConsoleBrowser(client, domain: "lq.localhost")
+                _ = try await agent.signIn("agent@chargecars.example", "correct horse battery")
+                #expect(try await agent.get("/console").html.contains("SLA dashboard") == false, "no analytics:read, no nav entry")
+                #expect(try await agent.get("/console/app/communication/dashboard").status == .forbidden)
             }
         }
     }

@@ -70,6 +70,17 @@ struct CommsChannelTests {
                 #expect(messages.last?["message_content"] == "Hoi Sheena Nelson, de monteur komt maandag. Team ChargeCars")
                 let templates = try await api.get("/api/templates?template_category=installation_scheduling").json["data"]?.arrayValue ?? []
                 #expect(templates.count == 1 && templates.first?["usage_count"] == 1)
+                // the host owns activity and usage: its own template API agrees, and deactivating goes through it.
+                let hosted = try await api.get("/api/v1/templates?name=planning").json["data"]?.arrayValue ?? []
+                #expect(hosted.count == 1 && hosted.first?["usage_count"] == 1 && hosted.first?["active"] == true)
+                let off = try await api.post("/api/templates", [
+                    "template_name": "planning", "template_category": "installation_scheduling", "channel_type": "whatsapp_business",
+                    "message_template": "Hoi {{customer_name}}", "is_active": false,
+                ])
+                #expect(off.json["is_active"] == false && off.json["usage_count"] == 1)
+                #expect(try await api.get("/api/v1/templates?name=planning").json["data"]?.arrayValue?.first?["active"] == false)
+                let refused = try await api.post("/api/communication/messages", ["thread_id": .string(id), "template_name": "planning"])
+                #expect(refused.status == .notFound)
             }
         }
     }

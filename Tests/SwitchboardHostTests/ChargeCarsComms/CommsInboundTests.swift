@@ -37,6 +37,41 @@ struct CommsInboundTests {
         }
     }
 
+    @Test("the host console inbox shows a thread's priority and time to its SLA deadline; resolving clears the deadline")
+    func consoleInboxSignals() async throws {
+        try await CommsHarness.run { cc in
+            _ = try cc.host.services.credentials.createUser(tenantID: "lq", email: "agent@chargecars.example", name: "Agent", role: "agent", password: "correct horse battery", actor: "test")
+            try await cc.host.buildApplication().test(.router) { client in
+                try await cc.whatsApp(client, "Mijn laadpaal laadt niet", id: "wamid.C1")
+                let thread = try #require(try await cc.api(client).get("/api/communication/threads").json["data"]?.arrayValue?.first)
+                let id = try #require(thread["id"]?.stringValue)
+                let due = try #require(thread["response_due_at"]?.doubleValue)
+                let conversation = try #require(try cc.host.services.conversations.find(tenantID: "lq", id: id))
+                #expect(conversation.attributes["priority"] == "normal" && conversation.attributes["sla_due_at"]?.doubleValue == due)
+
+                let browser = ConsoleBrowser(client, domain: "lq.localhost")
+                #expect(try await browser.signIn("agent@chargecars.example", "correct horse battery").status == .seeOther)
+                func row() async throws -> String {
+                    let html = try await browser.get("/console").html
+                    guard let link = html.range(of: "href=\"/console/conversations/\(id)\"") else { return "" }
+                    let start = try #require(html[..<link.lowerBound].range(of: "<tr", options: .backwards))
+                    let end = try #require(html[link.upperBound...].range(of: "</tr>"))
+                    return String(html[start.lowerBound..<end.upperBound])
+                }
+                let normal = try await row()
+                #expect(normal.contains("class=\"priority-normal\"") && normal.contains(">in "), "\(normal)")
+
+                #expect(try await cc.api(client).send(.put, "/api/communication/threads/\(id)", json: ["priority": "urgent"]).status == .ok)
+                let urgent = try await row()
+                #expect(urgent.contains("class=\"priority-urgent\"") && urgent.contains(">in "), "\(urgent)")
+
+                #expect(try await cc.api(client).send(.put, "/api/communication/threads/\(id)", json: ["status": "resolved"]).status == .ok)
+                let resolved = try #require(try cc.host.services.conversations.find(tenantID: "lq", id: id))
+                #expect(resolved.status == "resolved" && resolved.attributes["sla_due_at"] == nil && resolved.attributes["priority"] == "urgent")
+            }
+        }
+    }
+
     @Test("customer_support round-robins with capacity 1; the third thread waits in the FIFO queue until a thread is resolved")
     func capacityQueue() async throws {
         try await CommsHarness.run { cc in

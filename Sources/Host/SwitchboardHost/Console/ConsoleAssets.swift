@@ -49,7 +49,7 @@ enum ConsoleAssets {
         .filters a.active { font-weight: 700; border-bottom: 2px solid var(--accent); }
         table { width: 100%; border-collapse: collapse; background: #fff; }
         th, td { text-align: left; padding: .5rem .75rem; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
-        tr.priority-urgent { background: #fee2e2; } tr.priority-high { background: #ffedd5; } tr.priority-low { color: #4b5563; }
+        tr.priority-urgent, tr.priority-critical { background: #fee2e2; } tr.priority-high { background: #ffedd5; } tr.priority-low { color: #4b5563; }
         .overdue { color: #b91c1c; font-weight: 600; }
         .message { background: #fff; border: 1px solid #e5e7eb; border-radius: 6px; padding: .5rem .75rem; margin: .5rem 0; max-width: 70%; }
         .message.outbound { margin-left: auto; background: #eef2ff; }

@@ -166,6 +166,13 @@ public struct ConversationStore: Sendable {
     }
 
     /// Messages of a conversation, oldest first, one page at a time.
+    /// The `attachments` metadata of a message (empty when it has none), or nil when there is no such message.
+    public func attachments(tenantID: String, messageID: String) throws -> [JSON]? {
+        try database.read {
+            try $0.query("SELECT variables FROM messages WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(messageID)]).first
+        }.map { row in (try? JSON.parse(row.string("variables") ?? "{}"))?["attachments"]?.arrayValue ?? [] }
+    }
+
     public func messages(tenantID: String, conversationID: String, page: PageRequest) throws -> Page<Message> {
         try database.read { connection in
             try page.fetch(

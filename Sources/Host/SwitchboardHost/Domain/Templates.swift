@@ -120,6 +120,15 @@ public struct TemplateStore: Sendable {
             .first
     }
 
+    /// The template with exactly this name, channel and language, active or not.
+    public func exact(tenantID: String, name: String, channel: String, language: String) throws -> MessageTemplate? {
+        try database.read {
+            try $0.query(
+                "SELECT * FROM templates WHERE tenant_id = $1 AND name = $2 AND channel = $3 AND language = $4",
+                [.text(tenantID), .text(name), .text(channel), .text(language)]).first.map(MessageTemplate.init(row:))
+        }
+    }
+
     public func save(tenantID: String, template: MessageTemplate) throws {
         try database.transaction { connection in
             try connection.execute(
@@ -139,5 +148,14 @@ public struct TemplateStore: Sendable {
     public func recordUse(tenantID: String, id: String, in connection: SQLConnection) throws {
         try connection.execute(
             "UPDATE templates SET usage_count = usage_count + 1 WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(id)])
+    }
+
+    /// Counts one use of a template in its own transaction, returning the count after it.
+    public func recordUse(tenantID: String, id: String) throws -> Int {
+        try database.transaction { connection in
+            try recordUse(tenantID: tenantID, id: id, in: connection)
+            let row = try connection.query("SELECT usage_count FROM templates WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(id)]).first
+            return Int(row?.int("usage_count") ?? 0)
+        }
     }
 }

@@ -21,6 +21,7 @@ enum HostCalls {
         "tasks.list": listTasks,
         "templates.list": listTemplates,
         "templates.upsert": upsertTemplate,
+        "templates.record_use": recordTemplateUse,
         "audit.record": recordAudit,
         "calendar.events": calendarEvents,
         "calendar.busy": calendarBusy,
@@ -222,8 +223,11 @@ enum HostCalls {
         let approval = request["approval_status"]?.stringValue ?? (channel == "whatsapp" ? "pending" : "not_required")
         guard MessageTemplate.approvalStatuses.contains(approval) else { throw HostCallError.badArgument("unknown approval_status \(approval)") }
         let templates = host.services.templates
-        if var existing = try templates.named(tenantID: host.tenantID, name: name, channel: channel, language: language), existing.language == language {
+        if var existing = try templates.exact(tenantID: host.tenantID, name: name, channel: channel, language: language) {
             existing.body = body
+            existing.active = request["active"]?.boolValue ?? existing.active
+            existing.htmlBody = request["html_body"]?.stringValue ?? existing.htmlBody
+            existing.businessEntity = request["business_entity"]?.stringValue ?? existing.businessEntity
             existing.variables = MessageTemplate.placeholders(in: body)
             existing.approvalStatus = approval
             existing.category = request["category"]?.stringValue ?? existing.category
@@ -236,9 +240,20 @@ enum HostCalls {
             id: Identifier.make(), name: name, channel: channel, language: language, category: request["category"]?.stringValue ?? "utility",
             subject: request["subject"]?.stringValue, body: body, htmlBody: request["html_body"]?.stringValue,
             variables: MessageTemplate.placeholders(in: body), approvalStatus: approval,
-            businessEntity: request["business_entity"]?.stringValue, active: true, usageCount: 0, createdAt: now, updatedAt: now)
+            businessEntity: request["business_entity"]?.stringValue, active: request["active"]?.boolValue ?? true, usageCount: 0,
+            createdAt: now, updatedAt: now)
         try templates.create(tenantID: host.tenantID, template: template)
         return try JSON(encoding: template)
+    }
+
+    /// Counts one use of the active template `name` (on `channel`, preferring `language`) atomically.
+    private static let recordTemplateUse: Method = { host, request in
+        let name = try required(request, "name")
+        guard let template = try host.services.templates.named(
+            tenantID: host.tenantID, name: name, channel: request["channel"]?.stringValue, language: request["language"]?.stringValue)
+        else { throw HostCallError.notFound("no active template \(name)") }
+        let count = try host.services.templates.recordUse(tenantID: host.tenantID, id: template.id)
+        return ["id": .string(template.id), "usage_count": .number(Double(count))]
     }
 
     private static let recordAudit: Method = { host, request in

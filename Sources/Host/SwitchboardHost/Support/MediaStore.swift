@@ -39,6 +39,18 @@ public struct MediaStore: Sendable {
         return StoredFile(name: name, mimeType: mimeType, size: bytes.count, sha256: Crypto.sha256Hex(bytes), path: relative)
     }
 
+    /// The stored file at `path` (relative to the tenant's folder, as in the metadata), or nil when there is
+    /// no such regular file or the path, symbolic links resolved, leads outside the tenant's `media` folder.
+    public func file(tenantID: String, path: String) throws -> URL? {
+        let media = try folder(tenantID).appendingPathComponent("media").resolvingSymlinksInPath().standardizedFileURL
+        guard !path.hasPrefix("/") else { return nil }
+        let target = try folder(tenantID).appendingPathComponent(path).resolvingSymlinksInPath().standardizedFileURL
+        guard target.path.hasPrefix(media.path + "/"),
+            (try? FileManager.default.attributesOfItem(atPath: target.path)[.type]) as? FileAttributeType == .typeRegular
+        else { return nil }
+        return target
+    }
+
     /// A tenant id that is not a plain slug.
     public struct OutsideTenant: Error {}
 

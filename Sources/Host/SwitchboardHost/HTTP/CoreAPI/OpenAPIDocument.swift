@@ -3,6 +3,9 @@ import SwitchboardJSON
 /// The OpenAPI 3.1 document of the core API, built from the routes as they are registered,
 /// plus the routes the tenant's plugins declare.
 enum OpenAPIDocument {
+    /// The response "schema" of a route that answers with a file's bytes rather than JSON.
+    static let fileResponse = "(file)"
+
     static func build(routes: [APIRouteDescription], tenant: Tenant?) -> JSON {
         var paths: [String: [String: JSON]] = [:]
         for route in routes {
@@ -47,7 +50,9 @@ enum OpenAPIDocument {
             ]
         }
         var success: [String: JSON] = ["description": "Success"]
-        if let schema = route.responseSchema, route.successStatus != 204 {
+        if route.responseSchema == fileResponse {
+            success["content"] = ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]
+        } else if let schema = route.responseSchema, route.successStatus != 204 {
             success["content"] = ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schema)")]]]
         }
         var responses: [String: JSON] = [String(route.successStatus): .object(success)]

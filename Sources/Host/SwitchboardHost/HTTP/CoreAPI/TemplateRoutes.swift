@@ -34,7 +34,7 @@ struct TemplateRoutes {
                 createdAt: Clock.nowMillis(), updatedAt: Clock.nowMillis())
             try body.finish()
             try await context.perform { tenant in
-                if try tenant.services.templates.named(tenantID: tenant.slug, name: name, channel: channel, language: language)?.language == language {
+                if try tenant.services.templates.exact(tenantID: tenant.slug, name: name, channel: channel, language: language) != nil {
                     throw Problem(status: .conflict, title: "Conflict", detail: "Template \(name) already exists for \(channel)/\(language).")
                 }
                 try tenant.services.templates.create(tenantID: tenant.slug, template: template)
