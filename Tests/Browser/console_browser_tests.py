@@ -174,6 +174,20 @@ class ConsoleInChromium(unittest.TestCase):
         self.assertIn("Bakkerij Jansen", self.driver.title)
         self.assertEqual(self.header_colour(), "rgba(124, 45, 18, 1)")
 
+    def test_5_each_plugin_dashboard_and_the_settings_render(self):
+        for domain, tenant, nav, name in [("tutorbot.localhost", "tutorbot", "Bot analytics", "dashboard-tutorbot"),
+                                          ("leadqualifier.localhost", "leadqualifier", "KPIs", "dashboard-leadqualifier"),
+                                          ("chargecars.localhost", "chargecars", "SLA dashboard", "dashboard-chargecars")]:
+            self.driver.delete_all_cookies()
+            self.sign_in(domain, f"admin@{tenant}.test")
+            self.driver.find_element(By.LINK_TEXT, nav).click()
+            charts = self.wait.until(EC.presence_of_all_elements_located((By.CSS_SELECTOR, "svg.chart")))
+            self.assertGreaterEqual(len(charts), 2, f"{tenant} draws its charts")
+            self.shot(name)
+        self.driver.find_element(By.LINK_TEXT, "Settings").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "tokens-heading")))
+        self.shot("settings-chargecars")
+
 
 if __name__ == "__main__":
     unittest.main()

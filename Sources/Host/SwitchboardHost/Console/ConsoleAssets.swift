@@ -72,7 +72,8 @@ enum ConsoleAssets {
         .column h2 { font-size: 1rem; margin: .25rem 0 .5rem; }
         .deal { background: #fff; border-radius: 6px; padding: .5rem; margin-bottom: .5rem; box-shadow: 0 1px 2px #0002; cursor: grab; }
         .deal select { margin-top: .25rem; }
-        svg.chart { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; max-width: 100%; height: auto; }
+        svg.chart { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; width: 100%; height: auto; }
+        .grid:has(> svg.chart) { grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         @media (max-width: 640px) {
           main { padding: 0 .5rem; } th:nth-child(n+4), td:nth-child(n+4) { display: none; }
