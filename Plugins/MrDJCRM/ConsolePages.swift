@@ -10,6 +10,8 @@ extension MrDJCRMPlugin {
         Route("GET", "/console/app/crm/deals/{id}", permission: "crm:read"),
         Route("GET", "/console/app/crm/quotes/{file}", permission: "crm:read"),
         Route("GET", "/console/app/crm/analytics", permission: "analytics:read", nav: "CRM analytics"),
+        Route("GET", "/console/app/crm/import", permission: "crm:write", nav: "Import"),
+        Route("POST", "/console/app/crm/import/batch", permission: "crm:write"),
     ]
 
     func consolePage(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -19,6 +21,11 @@ extension MrDJCRMPlugin {
         case ("GET", "/console/app/crm/deals/{id}"): return try dealPage(request.params["id"] ?? "")
         case ("GET", "/console/app/crm/quotes/{file}"): return try quoteDownload(request.params["file"] ?? "")
         case ("GET", "/console/app/crm/analytics"): return try analyticsPage()
+        case ("GET", "/console/app/crm/import"): return importPage(request)
+        case ("POST", "/console/app/crm/import/batch"):
+            let form = request.form
+            return .ok(try importRecords(
+                Array((form["csv"] ?? "").utf8), dryRun: form["dry_run"] == "true", map: form["map"] ?? "", firstLine: form["first_line"].flatMap { Int($0) }))
         default: throw PluginError.notFound("no console page \(request.path)")
         }
     }
@@ -106,6 +113,22 @@ extension MrDJCRMPlugin {
                 + "<td>\(HTML.escape(activity.subject))</td><td>\(HTML.escape(activity.author))</td></tr>"
         }
         return .page(title: deal.title, html: html + "</tbody></table>")
+    }
+
+    /// The CSV import: the page's script sends the file in batches to `/console/app/crm/import/batch` and shows the progress.
+    private func importPage(_ request: HTTPRequest) -> HTTPResponse {
+        let html = "<h1>Import leads and customers</h1>"
+            + "<p>A CSV with a header row (comma or semicolon, UTF-8 or Windows-1252). Known columns: "
+            + HTML.escape(Self.importFields.keys.sorted().joined(separator: ", ")) + ". Rows already in the CRM are skipped.</p>"
+            + "<form class=\"card\" data-batch-upload=\"/console/app/crm/import/batch\">\(HTML.csrfField(request))"
+            + "<label for=\"import-file\">CSV file</label><input id=\"import-file\" name=\"file\" type=\"file\" accept=\".csv,text/csv\" required>"
+            + "<label for=\"import-map\">Column mapping (optional, column:field, …)</label><input id=\"import-map\" name=\"map\" placeholder=\"Naam:name, Telefoon:phone\">"
+            + "<label><input type=\"checkbox\" name=\"dry_run\" value=\"true\"> Dry run: check the rows, write nothing</label>"
+            + "<button class=\"primary\">Import</button>"
+            + "<p><label for=\"import-progress\">Progress</label><progress id=\"import-progress\" max=\"1\" value=\"0\"></progress> "
+            + "<span data-batch-status role=\"status\" aria-live=\"polite\"></span></p>"
+            + "<ul class=\"error\" data-batch-errors></ul></form>"
+        return .page(title: "Import", html: html)
     }
 
     /// Conversion and revenue per pipeline, and deals per stage, as charts over `analytics()`.

@@ -17,19 +17,26 @@ extension MrDJCRMPlugin {
     ]
 
     func importCSV(_ request: HTTPRequest) throws -> HTTPResponse {
-        let dryRun = request.query["dry_run"] == "true"
+        .ok(try importRecords(
+            try Self.csvBytes(request), dryRun: request.query["dry_run"] == "true", map: request.query["map"] ?? "",
+            firstLine: request.query["first_line"].flatMap { Int($0) }))
+    }
+
+    /// Imports one CSV text (a header and rows): `map` is `column:field,…`; `firstLine` is the file line of the
+    /// first row when this text is one batch of a larger file, for the error report.
+    func importRecords(_ bytes: [UInt8], dryRun: Bool, map: String, firstLine: Int?) throws -> JSON {
         var mapping = Self.importFields
-        for pair in (request.query["map"] ?? "").split(separator: ",") {
+        for pair in map.split(separator: ",") {
             let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             if parts.count == 2 { mapping[parts[0]] = parts[1] }
         }
-        let records = CSV.parse(CSV.decode(try Self.csvBytes(request)))
+        let records = CSV.parse(CSV.decode(bytes))
         guard let header = records.first else { throw PluginError.badArgument("the CSV is empty") }
         let columns = header.fields.map { mapping[$0.trimmingCharacters(in: .whitespaces).lowercased()] }
         guard columns.contains("email") || columns.contains("phone") else { throw PluginError.badArgument("the CSV needs an email or phone column") }
         var errors: [JSON] = [], imported = 0, duplicates = 0
         let rows = Array(records.dropFirst())
-        let lineShift = Int(request.query["first_line"] ?? "").map { $0 - (rows.first?.line ?? $0) } ?? 0
+        let lineShift = firstLine.map { $0 - (rows.first?.line ?? $0) } ?? 0
         for start in stride(from: 0, to: rows.count, by: 100) {
             var good: [JSON] = []
             for row in rows[start..<min(start + 100, rows.count)] {
@@ -50,10 +57,10 @@ extension MrDJCRMPlugin {
             imported += written
             duplicates += good.count - written
         }
-        return .ok([
+        return [
             "dry_run": .bool(dryRun), "rows": .number(Double(rows.count)), "imported": .number(Double(imported)),
             "duplicates": .number(Double(duplicates)), "errors": .array(errors),
-        ])
+        ]
     }
 
     /// Writes the leads of valid rows whose contact has no open lead yet, in one transaction; returns how many.

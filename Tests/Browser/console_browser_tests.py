@@ -145,6 +145,30 @@ class ConsoleInChromium(unittest.TestCase):
         self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, "svg.chart"))
         self.shot("crm-analytics-mrdj")
 
+    def test_3b_a_csv_import_shows_its_progress_and_the_refused_rows(self):
+        import tempfile
+        rows = ["Naam;E-mail;Telefoon;Pijplijn"]
+        for n in range(450):
+            rows.append(f"Gast {n};gast{n}.{int(time.time())}@voorbeeld.nl;;Bruiloften")
+        rows[101] = "Kapot;geen-email;;Bruiloften"
+        rows[302] = "\"Quote; binnen\";;abc;Bruiloften"
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as handle:
+            handle.write("\ufeff" + "\r\n".join(rows) + "\r\n")
+        self.sign_in("mrdj.localhost", "admin@mrdj.test")
+        self.driver.find_element(By.LINK_TEXT, "Import").click()
+        self.driver.find_element(By.ID, "import-file").send_keys(handle.name)
+        self.driver.find_element(By.ID, "import-map").send_keys("naam:name, e-mail:email, telefoon:phone, pijplijn:pipeline")
+        self.driver.find_element(By.CSS_SELECTOR, "form[data-batch-upload] button").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-batch-status]"), "Done"))
+        status = self.driver.find_element(By.CSS_SELECTOR, "[data-batch-status]").text
+        self.assertIn("450 rows, 448 imported", status)
+        self.assertEqual(self.driver.find_element(By.ID, "import-progress").get_attribute("value"), "1")
+        refused = self.driver.find_element(By.CSS_SELECTOR, "[data-batch-errors]").text
+        self.assertIn("line 102: email: not an email address", refused)
+        self.assertIn("line 303: phone: not a phone number", refused)
+        self.shot("crm-import-mrdj")
+        os.unlink(handle.name)
+
     def test_4_a_tenant_is_onboarded_from_the_admin_console(self):
         self.driver.get(url("admin.localhost", "/admin/console/login"))
         self.driver.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)

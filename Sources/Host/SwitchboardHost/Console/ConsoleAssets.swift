@@ -84,8 +84,10 @@ enum ConsoleAssets {
     /// Live updates over `/console/stream`, browser notifications for urgent items, and drag-and-drop on boards.
     /// Markup contract: `[data-live]` elements are re-fetched from their URL on each tenant event;
     /// `[data-drag-value]` items dropped on a `[data-drop-value]` zone fill the fields `moved` and `target` of the page's
-    /// `form[data-drop-form]` and submit it.
-    static let script = """
+    /// `form[data-drop-form]` and submit it. A `form[data-batch-upload="<url>"]` sends its CSV file in batches of
+    /// records (the header repeated in each) as form posts `{csrf, csv, first_line, map, dry_run}` and shows the
+    /// progress and the rows refused from each answer `{rows, imported, duplicates, errors: [{line, field, reason}]}`.
+    static let script = #"""
         (function () {
           "use strict";
           var live = Array.prototype.slice.call(document.querySelectorAll("[data-live]"));
@@ -151,9 +153,77 @@ enum ConsoleAssets {
             dragged = null;
             form.submit();
           });
+          function decode(buffer) {
+            try { return new TextDecoder("utf-8", { fatal: true }).decode(buffer); }
+            catch (e) { return new TextDecoder("windows-1252").decode(buffer); }
+          }
+          // CSV records with the file line each starts on; a quoted field may span lines.
+          function records(text) {
+            var out = [], start = 0, line = 1, startLine = 1, quoted = false;
+            if (text.charCodeAt(0) === 0xFEFF) { start = 1; }
+            for (var i = start; i < text.length; i++) {
+              var c = text[i];
+              if (c === '"') { quoted = !quoted; }
+              else if (c === "\n") {
+                if (!quoted) { out.push({ text: text.slice(start, i).replace(/\r$/, ""), line: startLine }); start = i + 1; startLine = line + 1; }
+                line++;
+              }
+            }
+            if (start < text.length && text.slice(start).trim() !== "") { out.push({ text: text.slice(start), line: startLine }); }
+            return out;
+          }
+          Array.prototype.forEach.call(document.querySelectorAll("form[data-batch-upload]"), function (form) {
+            form.addEventListener("submit", function (e) {
+              e.preventDefault();
+              var file = form.elements.namedItem("file").files[0];
+              if (!file) { return; }
+              var progress = form.querySelector("progress"), status = form.querySelector("[data-batch-status]"), errors = form.querySelector("[data-batch-errors]");
+              var button = form.querySelector("button");
+              button.disabled = true; errors.innerHTML = ""; progress.value = 0;
+              file.arrayBuffer().then(function (buffer) {
+                var all = records(decode(buffer)), header = all.shift(), rows = all, done = 0, totals = { imported: 0, duplicates: 0, errors: 0 };
+                if (!header) { status.textContent = "The file is empty."; button.disabled = false; return; }
+                var size = 200;
+                function next() {
+                  if (done >= rows.length) {
+                    progress.value = 1;
+                    status.textContent = "Done: " + rows.length + " rows, " + totals.imported + " imported, " + totals.duplicates + " already there, " + totals.errors + " refused.";
+                    button.disabled = false;
+                    return;
+                  }
+                  var batch = rows.slice(done, done + size);
+                  var body = new URLSearchParams();
+                  body.set("csrf", form.elements.namedItem("csrf").value);
+                  body.set("csv", [header.text].concat(batch.map(function (r) { return r.text; })).join("\n"));
+                  body.set("first_line", String(batch[0].line));
+                  body.set("map", (form.elements.namedItem("map") || { value: "" }).value.replace(/\s*,\s*/g, ","));
+                  var dry = form.elements.namedItem("dry_run");
+                  body.set("dry_run", dry && dry.checked ? "true" : "false");
+                  fetch(form.getAttribute("data-batch-upload"), { method: "POST", credentials: "same-origin", body: body })
+                    .then(function (r) { return r.json().then(function (json) { return { ok: r.ok, json: json }; }); })
+                    .then(function (answer) {
+                      if (!answer.ok) { status.textContent = "Stopped: " + (answer.json.detail || "the server refused the batch"); button.disabled = false; return; }
+                      totals.imported += answer.json.imported || 0; totals.duplicates += answer.json.duplicates || 0;
+                      (answer.json.errors || []).forEach(function (err) {
+                        totals.errors++;
+                        var item = document.createElement("li");
+                        item.textContent = "line " + err.line + ": " + err.field + ": " + err.reason;
+                        errors.appendChild(item);
+                      });
+                      done += batch.length;
+                      progress.value = done / rows.length;
+                      status.textContent = done + " of " + rows.length + " rows";
+                      next();
+                    })
+                    .catch(function () { status.textContent = "Stopped: the connection failed."; button.disabled = false; });
+                }
+                next();
+              });
+            });
+          });
           document.addEventListener("change", function (e) {
             if (e.target.matches && e.target.matches("select[data-autosubmit]")) { e.target.form.submit(); }
           });
         })();
-        """
+        """#
 }
