@@ -48,6 +48,7 @@ struct ConsoleTests {
             #expect(try await send(.get, "/console").0 == .seeOther, "no session: to the sign-in page")
             let (loginStatus, loginHeaders, loginPage) = try await send(.get, "/console/login")
             #expect(loginStatus == .ok && loginPage.contains("Mr. DJ") && loginPage.contains("#111111"), "the login page carries the tenant's branding")
+            #expect(loginPage.contains("info@mr-dj.nl"), "with its email sender")
             let csrfCookie = try #require(Self.setCookie(loginHeaders, "sb_csrf"))
             let formToken = try #require(Self.hidden(loginPage, "csrf"))
             #expect(formToken == csrfCookie.value)

@@ -37,6 +37,7 @@ enum ConsoleTemplates {
         <form method="post" action="{{#logout}}{{logout}}{{/logout}}{{^logout}}/console/logout{{/logout}}"><input type="hidden" name="csrf" value="{{csrf}}"><button>Log out</button></form>{{/user}}
         </header>
         <main id="main">{{{content}}}</main>
+        {{#brand.email_sender}}<footer class="meta" style="text-align:center;margin:2rem 0">Mail from {{brand.name}} comes from {{brand.email_sender}}</footer>{{/brand.email_sender}}
         </body>
         </html>
         """
