@@ -44,9 +44,17 @@ extension ChargeCarsCommsPlugin {
     }
 
     /// An internal note, system notification or auto-response in a thread.
+    /// An internal note lives in the host's conversation (the console shows it there); the record keeps only the link.
     func appendNote(_ thread: ThreadRecord, type: String, text: String, at: Int64, sender: String? = nil) throws {
+        var hostMessageID: String?
+        if type == "internal_note", let conversationID = thread.conversationID {
+            var request: [String: JSON] = ["conversation_id": .string(conversationID), "text": .string(text)]
+            if let sender { request["author"] = .string(sender) }
+            hostMessageID = try host.call("messages.note", JSON.object(request))["id"]?.stringValue
+        }
         try record(MessageRecord(
             id: newID(), threadID: thread.id, channelType: type == "auto_response" ? thread.channelType : "internal_comment",
-            messageType: type, senderContactID: sender, messageContent: text, deliveryStatus: "sent", createdAt: at))
+            messageType: type, hostMessageID: hostMessageID, senderContactID: sender, messageContent: hostMessageID == nil ? text : nil,
+            deliveryStatus: "sent", createdAt: at))
     }
 }

@@ -63,3 +63,29 @@ struct ConsoleContactsTests {
         }
     }
 }
+
+@Suite("Console internal notes")
+struct ConsoleNoteTests {
+    @Test("an agent's internal note shows in the thread, is never sent and needs the CSRF token")
+    func internalNote() async throws {
+        let host = try TestEnvironment.host(manifests: ["a": manifest(slug: "alpha", domain: "alpha.localhost", channels: "  sandbox: {}\n")])
+        _ = try host.services.credentials.createUser(tenantID: "alpha", email: "agent@alpha.test", name: "Agent", role: "agent", password: "correct horse battery", actor: "test")
+        let tenant = try #require(host.registry.tenant(slug: "alpha"))
+        _ = try InboundProcessor(services: host.services).ingest(
+            InboundMessage(channel: "sandbox", providerMessageID: "n-1", phone: "+31612340001", name: "Piet", text: "Mijn laadpaal doet het niet"), tenant: tenant)
+        let conversationID = try #require(try host.services.conversations.list(tenantID: "alpha", filter: [:], page: PageRequest()).data.first?.id)
+        try await host.buildApplication().test(.router) { client in
+            let agent = ConsoleBrowser(client, domain: "alpha.localhost")
+            _ = try await agent.signIn("agent@alpha.test", "correct horse battery")
+            let thread = try await agent.get("/console/conversations/\(conversationID)")
+            let csrf = try #require(thread.hidden("csrf"))
+            #expect(try await agent.post("/console/conversations/\(conversationID)/note", [("text", "Bel Piet morgen terug")]).status == .forbidden)
+            #expect(try await agent.post("/console/conversations/\(conversationID)/note", [("text", "Bel Piet morgen terug"), ("csrf", csrf)]).status == .seeOther)
+            let after = try await agent.get("/console/conversations/\(conversationID)?fragment=messages")
+            #expect(after.html.contains("message internal\">Bel Piet morgen terug"))
+            let messages = try host.services.conversations.messages(tenantID: "alpha", conversationID: conversationID, page: PageRequest()).data
+            #expect(messages.contains { $0.direction == "internal" && $0.status == "note" && $0.content == "Bel Piet morgen terug" })
+            #expect(try host.services.jobs.list(tenantID: "alpha", pluginID: nil, status: nil, kind: "message.deliver").isEmpty, "a note is never sent")
+        }
+    }
+}

@@ -37,7 +37,7 @@ struct CommsInboundTests {
         }
     }
 
-    @Test("the host console inbox shows a thread's priority and time to its SLA deadline; resolving clears the deadline")
+    @Test("the host console inbox shows a thread's priority and time to its SLA deadline and its internal notes; resolving clears the deadline")
     func consoleInboxSignals() async throws {
         try await CommsHarness.run { cc in
             _ = try cc.host.services.credentials.createUser(tenantID: "lq", email: "agent@chargecars.example", name: "Agent", role: "agent", password: "correct horse battery", actor: "test")
@@ -64,6 +64,14 @@ struct CommsInboundTests {
                 #expect(try await cc.api(client).send(.put, "/api/communication/threads/\(id)", json: ["priority": "urgent"]).status == .ok)
                 let urgent = try await row()
                 #expect(urgent.contains("class=\"priority-urgent\"") && urgent.contains(">in "), "\(urgent)")
+
+                // An internal note is kept once, in the host's conversation, where the console shows it.
+                #expect(try await cc.api(client).post("/api/communication/messages", ["thread_id": .string(id), "message_type": "internal_note", "message_content": "Ik bel de klant"]).status == .created)
+                let stored = try cc.host.services.conversations.messages(tenantID: "lq", conversationID: id, page: PageRequest()).data
+                #expect(stored.contains { $0.direction == "internal" && $0.content == "Ik bel de klant" })
+                let notes = try await cc.api(client).get("/api/communication/threads/\(id)").json["messages"]?.arrayValue?.filter { $0["message_type"] == "internal_note" }
+                #expect(notes?.map { $0["message_content"] } == ["Ik bel de klant"])
+                #expect(try await browser.get("/console/conversations/\(id)?fragment=messages").html.contains("message internal\">Ik bel de klant"))
 
                 #expect(try await cc.api(client).send(.put, "/api/communication/threads/\(id)", json: ["status": "resolved"]).status == .ok)
                 let resolved = try #require(try cc.host.services.conversations.find(tenantID: "lq", id: id))

@@ -111,6 +111,21 @@ struct ConsoleRoutes {
             return Self.redirect("/console/conversations/\(id)")
         }
 
+        console.post("/conversations/{id}/note") { request, context -> Response in
+            let form = try await Self.form(request, context)
+            let (_, session) = try Self.signedIn(context, form: form, permission: "conversations:write")
+            let id = try context.parameter("id")
+            let text = form["text"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            guard !text.isEmpty, text.count <= 10_000 else {
+                throw Problem(status: .unprocessableContent, title: "Invalid note", detail: "A note has 1 to 10,000 characters.")
+            }
+            let note = try await context.perform { tenant in
+                try tenant.services.addNote(tenantID: tenant.slug, conversationID: id, text: text, author: session.identity.name)
+            }
+            guard note != nil else { throw Problem.notFound("Conversation \(id)") }
+            return Self.redirect("/console/conversations/\(id)")
+        }
+
         console.post("/conversations/{id}/owner") { request, context -> Response in
             let form = try await Self.form(request, context)
             let (_, session) = try Self.signedIn(context, form: form)

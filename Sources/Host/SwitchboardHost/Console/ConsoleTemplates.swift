@@ -81,6 +81,11 @@ enum ConsoleTemplates {
         {{^view.botOwned}}<input type="hidden" name="owner" value="bot"><button>Release to the bot</button>{{/view.botOwned}}
         </form>
         <section aria-label="Messages" data-live="/console/conversations/{{view.id}}?fragment=messages">{{> conversation_messages}}</section>
+        <form class="card" method="post" action="/console/conversations/{{view.id}}/note">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="note">Internal note (only your team sees it)</label><textarea id="note" name="text" rows="2" required></textarea>
+        <button class="primary" type="submit">Add note</button>
+        </form>
         <form class="card" method="post" action="/console/conversations/{{view.id}}/reply">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label for="text">Reply</label><textarea id="text" name="text" rows="3"></textarea>

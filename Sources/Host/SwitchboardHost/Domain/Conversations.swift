@@ -165,7 +165,23 @@ public struct ConversationStore: Sendable {
         }
     }
 
-    /// Messages of a conversation, oldest first, one page at a time.
+    /// Adds an internal note to a conversation: a message with direction `internal` that is never sent and
+    /// leaves the conversation's last-message time and service window alone. Nil when there is no such conversation.
+    public func addNote(tenantID: String, conversationID: String, text: String, author: String) throws -> Message? {
+        let now = Clock.nowMillis(), id = Identifier.make()
+        return try database.transaction { connection in
+            guard let conversation = try find(tenantID: tenantID, id: conversationID, in: connection) else { return nil }
+            try connection.execute(
+                """
+                INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, channel, type, content, status, sent_by,
+                                      created_at, updated_at)
+                VALUES ($1, $2, $3, $4, 'internal', 'internal', 'internal_note', $5, 'note', $6, $7, $7)
+                """,
+                [.text(tenantID), .text(id), .text(conversationID), .text(conversation.contactID), .text(text), .text(author), .integer(now)])
+            return try connection.query("SELECT * FROM messages WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(id)]).first.map(Message.init(row:))
+        }
+    }
+
     /// The `attachments` metadata of a message (empty when it has none), or nil when there is no such message.
     public func attachments(tenantID: String, messageID: String) throws -> [JSON]? {
         try database.read {
@@ -173,6 +189,7 @@ public struct ConversationStore: Sendable {
         }.map { row in (try? JSON.parse(row.string("variables") ?? "{}"))?["attachments"]?.arrayValue ?? [] }
     }
 
+    /// Messages of a conversation, oldest first, one page at a time.
     public func messages(tenantID: String, conversationID: String, page: PageRequest) throws -> Page<Message> {
         try database.read { connection in
             try page.fetch(
@@ -180,5 +197,16 @@ public struct ConversationStore: Sendable {
                 parameters: [.text(tenantID), .text(conversationID)], in: connection, newestFirst: false
             ) { Message(row: $0) }
         }
+    }
+}
+
+extension HostServices {
+    /// Adds an internal note and tells the tenant's live views about it (`message.note`).
+    public func addNote(tenantID: String, conversationID: String, text: String, author: String) throws -> Message? {
+        guard let note = try conversations.addNote(tenantID: tenantID, conversationID: conversationID, text: text, author: author) else { return nil }
+        events.publish(
+            TenantEvent(tenantID: tenantID, type: "message.note", data: ["conversation_id": .string(conversationID), "message_id": .string(note.id)], source: nil),
+            toPlugins: false)
+        return note
     }
 }

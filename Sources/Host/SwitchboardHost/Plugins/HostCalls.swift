@@ -16,6 +16,7 @@ enum HostCalls {
         "conversations.list": listConversations,
         "conversations.update": updateConversation,
         "messages.list": listMessages,
+        "messages.note": addNote,
         "tasks.create": createTask,
         "tasks.update": updateTask,
         "tasks.list": listTasks,
@@ -150,6 +151,17 @@ enum HostCalls {
 
     /// One page of a conversation's messages, each with its `details`: what the channel adapter kept of an
     /// inbound message (an email's subject and HTML, stored attachments) or an outbound one's variables.
+    /// `{conversation_id, text, author?}` → the internal note, a message that is never sent.
+    private static let addNote: Method = { host, request in
+        let id = try required(request, "conversation_id"), text = try required(request, "text")
+        guard text.count <= 10_000 else { throw HostCallError.badArgument("\"text\" is longer than 10,000 characters") }
+        let author = request["author"]?.stringValue ?? "plugin:\(host.pluginID)"
+        guard let note = try host.services.addNote(tenantID: host.tenantID, conversationID: id, text: text, author: author) else {
+            throw HostCallError.notFound("no conversation \(id)")
+        }
+        return try JSON(encoding: note)
+    }
+
     private static let listMessages: Method = { host, request in
         let id = try required(request, "conversation_id")
         var page = try JSON(encoding: host.services.conversations.messages(
