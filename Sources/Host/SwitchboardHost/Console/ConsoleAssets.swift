@@ -98,7 +98,7 @@ enum ConsoleAssets {
           }
           function urgent(event) {
             var d = event.data || {};
-            return event.type === "sla.alert" || d.priority === "urgent" || (d.thread && d.thread.priority === "urgent");
+            return event.type === "sla.alert" || d.urgent === true || d.priority === "urgent" || (d.thread && d.thread.priority === "urgent");
           }
           function notify(event) {
             if (!urgent(event) || !("Notification" in window) || Notification.permission !== "granted") { return; }

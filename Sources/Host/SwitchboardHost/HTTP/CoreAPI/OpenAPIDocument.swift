@@ -12,7 +12,8 @@ enum OpenAPIDocument {
             paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation(route)
         }
         for instance in tenant?.instances ?? [] {
-            for route in instance.plugin.routes {
+            // Console pages are HTML behind the console session, not part of the API.
+            for route in instance.plugin.routes where !route.isConsolePage {
                 paths[route.path, default: [:]][route.method.lowercased()] = pluginOperation(route, plugin: instance.plugin.id)
             }
         }
