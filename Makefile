@@ -31,7 +31,16 @@ build: setup
 	$(SWIFT) build --build-tests
 
 ## run: serve the demo tenants in tenants/ on SQLite (./data/switchboard.sqlite)
+## run also stores the demo tenants and gives each a console user admin@<tenant>.demo (password DEMO_PASSWORD)
+DEMO_PASSWORD ?= switchboard-demo
 run: build
+	@for manifest in tenants/*.yaml; do \
+	  $(BIN_DIR)/switchboard tenants apply "$$manifest" >/dev/null 2>&1 || { $(BIN_DIR)/switchboard tenants apply "$$manifest"; exit 1; }; done
+	@for manifest in tenants/*.yaml; do tenant=$$(basename "$$manifest" .yaml); \
+	  SWITCHBOARD_PASSWORD="$(DEMO_PASSWORD)" $(BIN_DIR)/switchboard users create --tenant "$$tenant" --email "admin@$$tenant.demo" \
+	    --name "Demo admin" --role admin >/dev/null 2>&1 || true; done
+	@echo "==> console: http://mrdj.localhost:$(PORT)/console (and chargecars., tutorbot., leadqualifier.localhost)"
+	@echo "    sign in as admin@<tenant>.demo / $(DEMO_PASSWORD); platform admin: http://localhost:$(PORT)/admin/console, token $${SWITCHBOARD_ADMIN_TOKEN:-dev-admin-token}"
 	@echo "==> serving on http://$(HOST):$(PORT)  (try: curl -H 'Host: mrdj.localhost' $(HOST):$(PORT)/api/v1/tenant)"
 	SWITCHBOARD_ADMIN_TOKEN=$${SWITCHBOARD_ADMIN_TOKEN:-dev-admin-token} \
 	  $(BIN_DIR)/switchboard serve --host $(HOST) --port $(PORT)

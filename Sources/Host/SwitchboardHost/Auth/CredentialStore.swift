@@ -106,10 +106,20 @@ public struct CredentialStore: Sendable {
         return Identity(kind: .token, id: id, name: row.string("name") ?? "", role: role, permissions: roles.permissions(of: role) ?? [])
     }
 
+    /// A user with this email already exists in the tenant.
+    public struct UserExists: Error, CustomStringConvertible {
+        public let email: String
+        public var description: String { "a user with email \(email) already exists" }
+    }
+
+    /// Creates a user; throws `UserExists` when the email is taken in this tenant.
     public func createUser(tenantID: String, email: String, name: String, role: String, password: String, actor: String) throws -> User {
         let id = Identifier.make(), now = Clock.nowMillis()
         let hash = try PasswordHasher.hash(password)
         try database.transaction { connection in
+            guard try connection.query("SELECT id FROM users WHERE tenant_id = $1 AND email = $2", [.text(tenantID), .text(email.lowercased())]).isEmpty else {
+                throw UserExists(email: email.lowercased())
+            }
             _ = try connection.execute(
                 """
                 INSERT INTO users (tenant_id, id, email, name, role, password_hash, created_at, updated_at)

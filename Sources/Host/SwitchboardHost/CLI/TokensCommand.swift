@@ -76,8 +76,12 @@ struct UsersCommand: ParsableCommand {
             }
             let password = ProcessInfo.processInfo.environment["SWITCHBOARD_PASSWORD"] ?? readLine(strippingNewline: true) ?? ""
             guard password.count >= 12 else { throw ValidationError("the password must be at least 12 characters") }
-            let user = try host.services.credentials.createUser(tenantID: tenant, email: email, name: name, role: role, password: password, actor: "cli")
-            print("created user \(user.email) (\(user.role)) in \(tenant)")
+            do {
+                let user = try host.services.credentials.createUser(tenantID: tenant, email: email, name: name, role: role, password: password, actor: "cli")
+                print("created user \(user.email) (\(user.role)) in \(tenant)")
+            } catch let exists as CredentialStore.UserExists {
+                throw ValidationError("\(exists) in \(tenant)")
+            }
         }
     }
 }

@@ -31,7 +31,7 @@ struct ConsoleSettingsRoutes {
                 _ = try await tenant.database.perform {
                     try tenant.credentials.createUser(tenantID: tenant.slug, email: email, name: name, role: role, password: password, actor: session.identity.actor)
                 }
-            } catch {
+            } catch is CredentialStore.UserExists {
                 return try await settingsPage(tenant, session, context: context, errors: ["\(email) already has an account."], status: .conflict)
             }
             return ConsoleRoutes.redirect("/console/settings?notice=" + Self.encoded("Created user \(email) (\(role))."))

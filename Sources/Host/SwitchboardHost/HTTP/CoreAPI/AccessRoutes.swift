@@ -45,10 +45,11 @@ struct AccessRoutes {
             try body.finish()
             let actor = context.identity?.actor ?? "api"
             let user = try await context.perform { tenant -> CredentialStore.User in
-                if try tenant.services.credentials.users(tenantID: tenant.slug).contains(where: { $0.email == email.lowercased() }) {
-                    throw Problem(status: .conflict, title: "Conflict", detail: "A user with email \(email) exists.")
+                do {
+                    return try tenant.services.credentials.createUser(tenantID: tenant.slug, email: email, name: name, role: role, password: password, actor: actor)
+                } catch let exists as CredentialStore.UserExists {
+                    throw Problem(status: .conflict, title: "Conflict", detail: "A user with email \(exists.email) exists.")
                 }
-                return try tenant.services.credentials.createUser(tenantID: tenant.slug, email: email, name: name, role: role, password: password, actor: actor)
             }
             return try json(user, status: .created)
         }
