@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import SwitchboardJSON
 
 @testable import SwitchboardHost
