@@ -1,7 +1,11 @@
 import Foundation
 import SwitchboardJSON
+import Testing
 
 @testable import SwitchboardHost
+
+/// The tests that start `switchboard serve` processes, one at a time: each loads both cores on its own.
+@Suite(.serialized) enum ScaleOutTests {}
 
 /// What the scale-out tests share: a sandbox tenant whose rule answers every inbound message once,
 /// `switchboard serve` processes on one database, and counts read straight from that database.
