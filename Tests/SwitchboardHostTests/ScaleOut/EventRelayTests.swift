@@ -23,11 +23,7 @@ struct EventRelayTests {
             defer { collector.cancel() }
 
             // The listeners start in the background: publish probes until one gets across.
-            for _ in 0..<200 where arrivals.value.isEmpty {
-                sender.publish(TenantEvent(tenantID: "acme", type: "probe", data: .null, source: nil))
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(!arrivals.value.isEmpty, "no event got across")
+            #expect(try await Self.probe(from: sender, until: { !arrivals.value.isEmpty }), "no event got across")
             let small = TenantEvent(tenantID: "acme", type: "message.received", data: ["text": "hallo"], source: "bot")
             let large = TenantEvent(tenantID: "acme", type: "message.received", data: ["text": .string(String(repeating: "x", count: 20_000))], source: nil)
             sender.publish(TenantEvent(tenantID: "other", type: "message.received", data: ["secret": "other's"], source: nil))
@@ -43,6 +39,47 @@ struct EventRelayTests {
             #expect(arrived.allSatisfy { !$0.deliverToPlugins })
             #expect(pluginCopies.value == 0, "the receiving host's plugins were handed a relayed event")
         }
+    }
+
+    @Test("a listener whose connection the server ends reconnects and receives again")
+    func listenerReconnects() async throws {
+        try await PostgresTestServer.withSchema { url in
+            let database = try DatabaseLocation.postgres(url: url).open(poolSize: 2)
+            let (sender, receiver) = (EventBus(), EventBus())
+            let running = [sender, receiver].map { bus in
+                var relay = PostgresEventRelay(url: url, database: database, events: bus, logger: TestEnvironment.logger)
+                relay.reconnectDelay = .milliseconds(100)
+                return Task { [relay] in try await relay.run() }
+            }
+            defer { running.forEach { $0.cancel() } }
+            let arrivals = Shared(0)
+            let remote = receiver.stream(tenantID: "acme")
+            let collector = Task { for await _ in remote { arrivals.value += 1 } }
+            defer { collector.cancel() }
+            #expect(try await Self.probe(from: sender, until: { arrivals.value > 0 }), "no event got across")
+
+            // The listening connections of this schema's channel (they never run another statement) are ended by the server.
+            let ended = try database.read {
+                try $0.query(
+                    """
+                    SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+                    WHERE query = 'LISTEN "switchboard.' || current_schema() || '"'
+                    """)
+            }
+            #expect(ended.count == 2, "both relays listen on their own connection")
+            let before = arrivals.value
+            #expect(try await Self.probe(from: sender, until: { arrivals.value > before }), "the listener never came back")
+        }
+    }
+
+    /// Publishes probe events every 50 ms until `arrived` holds (true) or 10 seconds pass (false).
+    private static func probe(from bus: EventBus, until arrived: () -> Bool) async throws -> Bool {
+        for _ in 0..<200 {
+            if arrived() { return true }
+            bus.publish(TenantEvent(tenantID: "acme", type: "probe", data: .null, source: nil))
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return arrived()
     }
 
     @Test("a host drops its own notifications and unreadable payloads, and keeps every payload under PostgreSQL's limit")
