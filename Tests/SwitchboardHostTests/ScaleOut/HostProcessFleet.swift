@@ -90,6 +90,25 @@ enum HostProcessFleet {
         return last
     }
 
+    /// Waits (up to 10 seconds) until `count` event relays listen on this database schema's channel.
+    static func waitForListeners(_ count: Int, on database: Database) async throws -> Bool {
+        for _ in 0..<100 {
+            let listening = try await offloaded {
+                try database.read {
+                    try $0.query(
+                        """
+                        SELECT COUNT(*) AS n FROM pg_stat_activity
+                        WHERE query = 'LISTEN "switchboard.' || current_schema() || '"'
+                        """
+                    ).first?.int("n")
+                }
+            }
+            if listening == Int64(count) { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
     /// Replies per conversation: every conversation should have exactly one.
     static func repliesPerConversation(_ database: Database) throws -> [String: Int] {
         let rows = try database.read {
