@@ -6,8 +6,8 @@ import SwitchboardJSON
 
 @testable import SwitchboardHost
 
-/// A real `switchboard serve` process from the build directory, on a free port of 127.0.0.1,
-/// configured through its `SWITCHBOARD_*` environment. Its log goes to `log` for a failing test to read.
+/// A real `switchboard serve` process from the build directory, on a free port of 127.0.0.1, at a lower
+/// scheduling priority, configured through its `SWITCHBOARD_*` environment. Its log goes to `log` for a failing test to read.
 final class HostProcess: @unchecked Sendable {
     let port: Int
     let log: URL
@@ -18,8 +18,10 @@ final class HostProcess: @unchecked Sendable {
         port = try Self.freePort()
         log = try TestEnvironment.temporaryDirectory().appendingPathComponent("host-\(port).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.pluginsDirectory + "/switchboard")
-        process.arguments = ["serve", "--port", String(port), "--log-level", "warning"]
+        // Niced: the load these hosts take must not starve the in-process tests that run beside them.
+        // `nice` execs the host, so the process id is the host's.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/nice")
+        process.arguments = ["-n", "10", TestEnvironment.pluginsDirectory + "/switchboard", "serve", "--port", String(port), "--log-level", "warning"]
         process.environment = ProcessInfo.processInfo.environment
             .merging(["SWITCHBOARD_PLUGINS_DIR": TestEnvironment.pluginsDirectory]) { _, new in new }
             .merging(environment) { _, new in new }
