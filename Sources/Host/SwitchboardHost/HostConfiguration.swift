@@ -18,9 +18,9 @@ public struct HostConfiguration: Sendable {
     public var trustedProxies: Set<String> = []
     /// How long an outbound provider call may take before it counts as a timeout (and is retried).
     public var providerTimeoutMillis = 10_000
-    /// How often to pick up tenants changed by other hosts or the CLI.
+    /// How often to pick up tenants changed by other hosts or the CLI (`SWITCHBOARD_TENANT_SYNC_INTERVAL_MS`).
     public var tenantSyncInterval: Duration = .seconds(1)
-    /// How this host runs the durable jobs.
+    /// How this host runs the durable jobs; `SWITCHBOARD_JOB_LEASE_MS` sets the lease.
     public var scheduler = SchedulerSettings()
 
     public init() {}
@@ -31,11 +31,14 @@ public struct HostConfiguration: Sendable {
         if let url = environment["SWITCHBOARD_DATABASE_URL"], !url.isEmpty {
             configuration.database = try DatabaseLocation(url: url)
         }
-        if let size = environment["SWITCHBOARD_DB_POOL_SIZE"], !size.isEmpty {
-            guard let count = Int(size), count > 0 else {
-                throw ConfigurationError("SWITCHBOARD_DB_POOL_SIZE must be a positive whole number (got \(size))")
-            }
+        if let count = try positiveNumber("SWITCHBOARD_DB_POOL_SIZE", environment) {
             configuration.databasePoolSize = count
+        }
+        if let millis = try positiveNumber("SWITCHBOARD_TENANT_SYNC_INTERVAL_MS", environment) {
+            configuration.tenantSyncInterval = .milliseconds(millis)
+        }
+        if let millis = try positiveNumber("SWITCHBOARD_JOB_LEASE_MS", environment) {
+            configuration.scheduler.lease = .milliseconds(millis)
         }
         if let directory = environment["SWITCHBOARD_TENANTS_DIR"], !directory.isEmpty {
             configuration.tenantsDirectory = directory
@@ -51,6 +54,15 @@ public struct HostConfiguration: Sendable {
             configuration.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
         return configuration
+    }
+
+    /// The value of the variable `name` as a positive whole number, or `nil` when it is unset or empty.
+    private static func positiveNumber(_ name: String, _ environment: [String: String]) throws -> Int? {
+        guard let text = environment[name], !text.isEmpty else { return nil }
+        guard let number = Int(text), number > 0 else {
+            throw ConfigurationError("\(name) must be a positive whole number (got \(text))")
+        }
+        return number
     }
 
     /// The directory of the running executable, where SwiftPM builds the plugin libraries beside it.

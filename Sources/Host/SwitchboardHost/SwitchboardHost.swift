@@ -62,11 +62,15 @@ public struct SwitchboardHost: Sendable {
         return router
     }
 
-    /// The application: the router plus the host's background services (tenant sync and, unless disabled, the scheduler).
+    /// The application: the router plus the host's background services (tenant sync, unless disabled the scheduler,
+    /// and on PostgreSQL the relay that shares events with the other hosts).
     public func buildApplication() -> some ApplicationProtocol {
         var background: [any Service] = [TenantSyncService(registry: registry, interval: configuration.tenantSyncInterval)]
         if configuration.scheduler.enabled {
             background.append(SchedulerService(registry: registry, settings: configuration.scheduler))
+        }
+        if case .postgres(let url) = configuration.database {
+            background.append(PostgresEventRelay(url: url, database: services.database, events: services.events, logger: services.logger))
         }
         return Application(
             router: buildRouter(),

@@ -32,4 +32,13 @@ struct StorageTests {
         #expect(try HostConfiguration.fromEnvironment(["SWITCHBOARD_DB_POOL_SIZE": "3"]).databasePoolSize == 3)
         #expect(throws: ConfigurationError.self) { try HostConfiguration.fromEnvironment(["SWITCHBOARD_DB_POOL_SIZE": "0"]) }
     }
+
+    @Test("the tenant sync interval and the job lease come from SWITCHBOARD_TENANT_SYNC_INTERVAL_MS and SWITCHBOARD_JOB_LEASE_MS")
+    func syncIntervalAndLease() throws {
+        let defaults = try HostConfiguration.fromEnvironment([:])
+        #expect(defaults.tenantSyncInterval == .seconds(1) && defaults.scheduler.lease == .seconds(60))
+        let set = try HostConfiguration.fromEnvironment(["SWITCHBOARD_TENANT_SYNC_INTERVAL_MS": "150", "SWITCHBOARD_JOB_LEASE_MS": "2500"])
+        #expect(set.tenantSyncInterval == .milliseconds(150) && set.scheduler.lease == .milliseconds(2500))
+        #expect(throws: ConfigurationError.self) { try HostConfiguration.fromEnvironment(["SWITCHBOARD_JOB_LEASE_MS": "soon"]) }
+    }
 }

@@ -20,8 +20,16 @@ struct APIClient {
     }
 
     func send(_ method: HTTPRequest.Method, _ path: String, json body: JSON? = nil, raw: ByteBuffer? = nil, contentType: String? = nil, token: String?? = nil) async throws -> Reply {
+        let (headers, buffer) = try Self.request(host: host, json: body, raw: raw, contentType: contentType, token: token ?? self.token)
+        return try await client.execute(uri: path, method: method, headers: headers, body: buffer) { response in
+            Self.reply(status: response.status, headers: response.headers, body: response.body)
+        }
+    }
+
+    /// The headers and body of a request to the tenant at `host`.
+    static func request(host: String, json body: JSON?, raw: ByteBuffer? = nil, contentType: String? = nil, token: String?) throws -> (HTTPFields, ByteBuffer?) {
         var headers: HTTPFields = [HTTPField.Name("Host")!: host]
-        if let bearer = token ?? self.token { headers[.authorization] = "Bearer \(bearer)" }
+        if let token { headers[.authorization] = "Bearer \(token)" }
         var buffer: ByteBuffer?
         if let body {
             headers[.contentType] = "application/json"
@@ -29,10 +37,13 @@ struct APIClient {
         }
         if let raw { buffer = raw }
         if let contentType { headers[.contentType] = contentType }
-        return try await client.execute(uri: path, method: method, headers: headers, body: buffer) { response in
-            let text = String(buffer: response.body)
-            return Reply(status: response.status, headers: response.headers, json: (try? JSON.parse(text)) ?? .null, text: text)
-        }
+        return (headers, buffer)
+    }
+
+    /// A response as a `Reply`, its body parsed as JSON where it is JSON.
+    static func reply(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer) -> Reply {
+        let text = String(buffer: body)
+        return Reply(status: status, headers: headers, json: (try? JSON.parse(text)) ?? .null, text: text)
     }
 
     func get(_ path: String) async throws -> Reply { try await send(.get, path) }

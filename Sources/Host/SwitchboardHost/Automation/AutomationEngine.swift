@@ -19,8 +19,14 @@ public struct AutomationEngine: Sendable {
         public var conversationID: String?
         public var messageContent: String?
         public var messageDirection: String?
+        /// The message that raised a `message_created` event: a rule's reply to it is sent once, however often it is dispatched.
+        public var messageID: String?
 
-        public init(event: String, contactID: String?, conversationID: String? = nil, messageContent: String? = nil, messageDirection: String? = nil) {
+        public init(
+            event: String, contactID: String?, conversationID: String? = nil, messageContent: String? = nil, messageDirection: String? = nil,
+            messageID: String? = nil
+        ) {
+            self.messageID = messageID
             self.event = event
             self.contactID = contactID
             self.conversationID = conversationID
@@ -42,7 +48,7 @@ public struct AutomationEngine: Sendable {
                     services.logger.warning("automation chain stopped at depth limit", metadata: ["tenant": "\(tenant.slug)"])
                     break
                 }
-                next = Trigger(event: "contact_updated", contactID: contactID, conversationID: current.conversationID)
+                next = Trigger(event: "contact_updated", contactID: contactID, conversationID: current.conversationID, messageID: current.messageID)
                 depth += 1
             }
         }
@@ -164,8 +170,9 @@ public struct AutomationEngine: Sendable {
                 members["channel"] = argument["channel"] ?? subject.conversation.map { .string($0.channel) }
                 request = .object(members)
             }
-            let result = try Outbound(services: services).send(
-                try request.decode(as: Outbound.Request.self), tenant: tenant, actor: "automation:\(rule.name)")
+            var outbound = try request.decode(as: Outbound.Request.self)
+            outbound.idempotencyKey = trigger.messageID.map { "automation:\(rule.id):\($0)" }
+            let result = try Outbound(services: services).send(outbound, tenant: tenant, actor: "automation:\(rule.name)")
             if result.status == "blocked" { throw AutomationError("the policy blocked the message: \(result.reason ?? "")") }
             return false
         case "send_webhook":

@@ -21,7 +21,7 @@ public struct InboundDispatcher: Sendable {
         }
         tenant.automation.handle(
             .init(event: "message_created", contactID: message.contactID, conversationID: message.conversationID,
-                  messageContent: message.content, messageDirection: message.direction),
+                  messageContent: message.content, messageDirection: message.direction, messageID: message.id),
             tenant: tenant)
 
         var details: JSON = .object([:])

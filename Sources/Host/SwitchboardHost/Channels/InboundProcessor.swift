@@ -22,7 +22,23 @@ public struct InboundProcessor: Sendable {
 
     private struct Duplicate: Error {}
 
+    /// Stores `message` once. Another host ingesting the same sender at the same moment may win the race to
+    /// create the contact; this transaction then fails on the unique index, and runs again to find it.
     public func ingest(_ message: InboundMessage, tenant: Tenant, now: Int64 = Clock.nowMillis()) throws -> Outcome {
+        var attempt = 1
+        while true {
+            do {
+                return try ingestOnce(message, tenant: tenant, now: now)
+            } catch let error as DatabaseError where error.kind == .constraint && attempt < Self.raceAttempts {
+                attempt += 1
+            }
+        }
+    }
+
+    /// How often `ingest` tries when concurrent writers keep winning races on unique indexes.
+    static let raceAttempts = 3
+
+    private func ingestOnce(_ message: InboundMessage, tenant: Tenant, now: Int64) throws -> Outcome {
         let tenantID = tenant.slug
         do {
             return try services.database.transaction { connection in

@@ -22,6 +22,16 @@ public struct TenantEvent: Sendable {
         self.source = source
     }
 
+    /// An event raised elsewhere (on another host), keeping its id and time.
+    init(tenantID: String, type: String, id: String, occurredAt: Int64, data: JSON, source: String?) {
+        self.tenantID = tenantID
+        self.type = type
+        self.id = id
+        self.occurredAt = occurredAt
+        self.data = data
+        self.source = source
+    }
+
     /// The event as the plugins receive it.
     public var json: JSON {
         .object([
@@ -31,12 +41,13 @@ public struct TenantEvent: Sendable {
     }
 }
 
-/// Fans tenant events out to subscribers (the tenant's plugins, and later WebSocket clients).
+/// Fans tenant events out to subscribers (the tenant's plugins), WebSocket streams and relays to other hosts.
 /// Delivery is asynchronous, so a publisher never re-enters itself.
 public final class EventBus: @unchecked Sendable {
     public typealias Subscriber = @Sendable (TenantEvent) async -> Void
     private let lock = NSLock()
     private var subscribers: [Subscriber] = []
+    private var relays: [@Sendable (TenantEvent) -> Void] = []
 
     public init() {}
 
@@ -59,15 +70,33 @@ public final class EventBus: @unchecked Sendable {
 
     private var streams: [UUID: (tenantID: String, continuation: AsyncStream<TenantEvent>.Continuation)] = [:]
 
+    /// Hands `relay` every event published on this host, in order and at once (it must not block),
+    /// e.g. to pass it on to the other hosts sharing the database.
+    public func relay(to relay: @escaping @Sendable (TenantEvent) -> Void) {
+        lock.withLock { relays.append(relay) }
+    }
+
+    /// Hands an event published on another host to this host's streams only: the tenant's plugins had it
+    /// there, and it is not relayed again.
+    public func deliverFromOtherHost(_ event: TenantEvent) {
+        var event = event
+        event.deliverToPlugins = false
+        let listeners = lock.withLock { streams.values.filter { $0.tenantID == event.tenantID } }
+        for listener in listeners { listener.continuation.yield(event) }
+    }
+
     /// Publishes an event. With `toPlugins` false, the tenant's plugins have had it already
     /// (the caller delivered it durably) and only observers such as WebSocket clients get it.
     public func publish(_ event: TenantEvent, toPlugins: Bool = true) {
         var event = event
         event.deliverToPlugins = toPlugins
-        let (current, listeners) = lock.withLock { (subscribers, streams.values.filter { $0.tenantID == event.tenantID }) }
+        let tenantID = event.tenantID
+        let (current, listeners) = lock.withLock { (subscribers, streams.values.filter { $0.tenantID == tenantID }) }
+        let forwarders = lock.withLock { relays }
         for subscriber in current {
             Task { [event] in await subscriber(event) }
         }
         for listener in listeners { listener.continuation.yield(event) }
+        for forward in forwarders { forward(event) }
     }
 }

@@ -333,6 +333,10 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 8, name: "outbound-idempotency", statements: [
+            "ALTER TABLE messages ADD COLUMN idempotency_key TEXT",
+            "CREATE UNIQUE INDEX messages_idempotency ON messages (tenant_id, idempotency_key)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded in `schema_migrations`, each in its own

@@ -3,7 +3,8 @@ import Foundation
 
 /// One libpq connection. The pool hands it to one caller at a time.
 final class PostgresConnection: SQLConnection {
-    private let handle: OpaquePointer
+    /// The libpq connection, for this type and its extensions only.
+    let handle: OpaquePointer
 
     /// Connects to `url`; libpq takes what the URL leaves out from its environment (PGHOST, PGSSLMODE, …).
     init(url: String) throws {
@@ -121,7 +122,7 @@ final class PostgresConnection: SQLConnection {
         return DatabaseError(kind: kind, message: "\(message)\(code) (in: \(sql.prefix(120)))")
     }
 
-    private static func lastError(_ handle: OpaquePointer) -> String {
+    static func lastError(_ handle: OpaquePointer) -> String {
         String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -26,6 +26,9 @@ public struct Outbound: Sendable {
         public var subject: String?
         /// Files sent with an email.
         public var attachments: [Attachment]?
+        /// Makes a repeated send (a retried job) return the message already stored under this key
+        /// instead of sending again. Set by the host, not by API callers.
+        public var idempotencyKey: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case contactID = "contact_id", channel, type, text, templateName = "template_name", language, variables
@@ -112,6 +115,14 @@ public struct Outbound: Sendable {
         }
 
         return try services.database.transaction { connection in
+            if let key = request.idempotencyKey, let existing = try connection.query(
+                "SELECT id, status, channel, send_at, error_code, error_message FROM messages WHERE tenant_id = $1 AND idempotency_key = $2",
+                [.text(tenantID), .text(key)]
+            ).first {
+                return Result(
+                    messageID: existing.string("id") ?? "", status: existing.string("status") ?? "", channel: existing.string("channel") ?? channel,
+                    sendAt: existing.int("send_at"), reason: existing.string("error_code"), detail: existing.string("error_message"))
+            }
             let (conversation, _) = try services.conversations.findOrOpen(tenantID: tenantID, contactID: contact.id, channel: channel, in: connection)
             let policy = PolicyEngine(messaging: tenant.manifest.messaging, businessHours: tenant.manifest.businessHours, tenantTimezone: tenant.manifest.timezone)
             let draft = PolicyEngine.Draft(channel: channel, type: request.type, category: request.category, template: template, sendAt: request.sendAt ?? now)
@@ -150,13 +161,14 @@ public struct Outbound: Sendable {
                 """
                 INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, channel, type, content, template_name,
                                       variables, status, error_code, error_message, sent_by, send_at, category, recipient,
-                                      created_at, updated_at)
-                VALUES ($1, $2, $3, $4, 'outbound', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+                                      created_at, updated_at, idempotency_key)
+                VALUES ($1, $2, $3, $4, 'outbound', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
                 """,
                 [.text(tenantID), .text(messageID), .text(conversation.id), .text(contact.id), .text(channel), .text(request.type),
                  .text(request.text ?? template?.render((request.variables ?? [:]).mapValues(ConditionEvaluator.text))), .text(template?.name), .text(try JSON.object(stored).serialized()),
                  .text(status), .text(reason), .text(detail), .text(actor), sendAt.map(SQLValue.integer) ?? .null,
-                 .text(request.category ?? template?.category), .text(ChannelRouter.address(of: contact, on: channel)), .integer(now)])
+                 .text(request.category ?? template?.category), .text(ChannelRouter.address(of: contact, on: channel)), .integer(now),
+                 .text(request.idempotencyKey)])
             if status != "blocked" {
                 if let template { try services.templates.recordUse(tenantID: tenantID, id: template.id, in: connection) }
                 _ = try services.jobs.schedule(
