@@ -61,7 +61,7 @@ final class LeadQualifierHarness: @unchecked Sendable {
         let crmCalls = ChannelTests.Counter()
         router.post("/v21.0/\(ChannelTests.phoneNumberID)/messages") { _, _ -> Response in
             let call = sends.next()
-            if behaviour.value.graphDelayFirst, call == 1 { try await Task.sleep(for: .seconds(2)) }
+            if behaviour.value.graphDelayFirst, call == 1 { try await Task.sleep(for: .seconds(5)) }
             if behaviour.value.graphFailures > 0 {
                 behaviour.value.graphFailures -= 1
                 return try fakeJSON(["error": ["message": "Service temporarily unavailable", "code": 2]], status: .serviceUnavailable)
@@ -70,7 +70,7 @@ final class LeadQualifierHarness: @unchecked Sendable {
         }
         router.post("/crm") { _, _ -> Response in
             let call = crmCalls.next()
-            if behaviour.value.crmDelayFirst, call == 1 { try await Task.sleep(for: .seconds(2)) }
+            if behaviour.value.crmDelayFirst, call == 1 { try await Task.sleep(for: .seconds(5)) }
             if behaviour.value.crmFailures > 0 {
                 behaviour.value.crmFailures -= 1
                 return Response(status: .serviceUnavailable)
@@ -107,7 +107,7 @@ final class LeadQualifierHarness: @unchecked Sendable {
                   reply_hours: "\(replyHours)"
                   optin_secret: \(refs["optin"]!)
                   resource_link: https://example.com/leitfaden
-                  crm: \(crm ?? "{url: \"\(server.baseURL)/crm\", secret: \(refs["crm"]!), timeout_ms: 500}")
+                  crm: \(crm ?? "{url: \"\(server.baseURL)/crm\", secret: \(refs["crm"]!), timeout_ms: 2000}")
                   calendar: {hours: "09:00-17:00", days: [mon, tue, wed, thu, fri], min_lead_hours: 24, meeting_link: "https://meet.example.com/lq"}
                   knowledge:
                     folder: knowledge\(llm)
@@ -125,7 +125,7 @@ final class LeadQualifierHarness: @unchecked Sendable {
         let behaviour = Shared(Behaviour())
         try await FakeProvider.run(routes: { routes($0, behaviour) }) { server in
             let yaml = manifest(server: server, config: config, messaging: messaging, replyHours: replyHours, withLLM: withLLM)
-            let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.providerTimeoutMillis = 500 })
+            let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.providerTimeoutMillis = 2000 })
             let lq = try LeadQualifierHarness(host: host, server: server, behaviour: behaviour)
             try await host.buildApplication().test(.router) { client in try await body(lq, client) }
         }
