@@ -22,6 +22,8 @@ public struct HostConfiguration: Sendable {
     public var tenantSyncInterval: Duration = .seconds(1)
     /// How this host runs the durable jobs; `SWITCHBOARD_JOB_LEASE_MS` sets the lease.
     public var scheduler = SchedulerSettings()
+    /// How `isolation: process` plugins run.
+    public var isolation = IsolationSettings()
 
     public init() {}
 
@@ -53,6 +55,12 @@ public struct HostConfiguration: Sendable {
         if let proxies = environment["SWITCHBOARD_TRUSTED_PROXIES"] {
             configuration.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
+        if let timeout = environment["SWITCHBOARD_PLUGIN_TIMEOUT_MS"], !timeout.isEmpty {
+            guard let millis = Int(timeout), millis > 0 else {
+                throw ConfigurationError("SWITCHBOARD_PLUGIN_TIMEOUT_MS must be a positive whole number (got \(timeout))")
+            }
+            configuration.isolation.callTimeout = .milliseconds(millis)
+        }
         return configuration
     }
 
@@ -67,7 +75,11 @@ public struct HostConfiguration: Sendable {
 
     /// The directory of the running executable, where SwiftPM builds the plugin libraries beside it.
     public static var executableDirectory: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
+        URL(fileURLWithPath: executablePath).deletingLastPathComponent().path
+    }
+
+    /// The running executable's path.
+    public static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }

@@ -18,7 +18,7 @@ public struct SwitchboardHost: Sendable {
             tenantFilesRoot: configuration.tenantsDirectory, mediaRoot: configuration.dataDirectory + "/files")
         ChannelJobs.register(services)
         let catalog = PluginCatalog(directory: configuration.pluginsDirectory, logger: logger)
-        let registry = TenantRegistry(catalog: catalog, services: services)
+        let registry = TenantRegistry(catalog: catalog, services: services, isolation: configuration.isolation)
         try registry.bootstrap(directory: configuration.tenantsDirectory)
         return SwitchboardHost(configuration: configuration, services: services, registry: registry)
     }

@@ -56,6 +56,8 @@ enum TestEnvironment {
         // Tests drive the scheduler themselves (`SchedulerService.runDue`), so a background one never races them;
         // a test of the running application turns it back on.
         configuration.scheduler.enabled = false
+        // `isolation: process` plugins run in the built `switchboard` binary, not in the test runner.
+        configuration.isolation.workerExecutable = pluginsDirectory + "/switchboard"
         configure(&configuration)
         return try SwitchboardHost.start(configuration, logger: logger)
     }
@@ -71,12 +73,13 @@ enum TestEnvironment {
     }
 
     /// Compiles a C fixture into a shared library with the system C compiler; returns its path.
-    static func compileFixture(_ name: String) throws -> String {
+    /// `defines` are passed as `-D` flags, e.g. `VERSION="2.0.0"`.
+    static func compileFixture(_ name: String, defines: [String] = []) throws -> String {
         let output = try temporaryDirectory().appendingPathComponent("lib\(name).so").path
         let source = fixtures.appendingPathComponent("plugins/\(name).c").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-shared", "-fPIC", "-I", abiInclude, source, "-o", output]
+        process.arguments = ["cc", "-shared", "-fPIC", "-I", abiInclude] + defines.map { "-D" + $0 } + [source, "-o", output]
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw FixtureError(message: "cc failed to build \(name).c") }

@@ -14,8 +14,9 @@ public struct SwitchboardCommand: AsyncParsableCommand {
               SWITCHBOARD_PLUGINS_DIR    directory of plugin libraries (default: beside the executable)
               SWITCHBOARD_ADMIN_TOKEN    bearer token for the platform admin API (/admin/v1); unset disables it
               SWITCHBOARD_TRUSTED_PROXIES  comma-separated proxy IPs whose X-Forwarded-Host is honoured
+              SWITCHBOARD_PLUGIN_TIMEOUT_MS  how long an isolation: process plugin may take per call (default 10000)
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, TenantsCommand.self, PluginsCommand.self, TokensCommand.self, UsersCommand.self, PluginFileCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, TenantsCommand.self, PluginsCommand.self, TokensCommand.self, UsersCommand.self, PluginFileCommand.self, PluginWorkerCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

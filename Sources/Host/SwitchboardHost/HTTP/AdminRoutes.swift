@@ -36,6 +36,25 @@ struct AdminRoutes {
             return Response(status: .noContent)
         }
 
+        // Hot swap: the plugin's library is loaded again from the plugins directory, and the tenant's new requests
+        // go to a new instance while those in flight finish on the old one.
+        admin.post("/tenants/{slug}/plugins/{id}/reload") { _, context -> Response in
+            let slug = try context.parameters.require("slug"), id = try context.parameters.require("id")
+            guard let tenant = registry.tenant(slug: slug) else {
+                throw Problem(status: .notFound, title: "Unknown tenant", detail: "No running tenant has the slug \"\(slug)\".")
+            }
+            guard tenant.instance(of: id) != nil else {
+                throw Problem(status: .notFound, title: "Unknown plugin", detail: "Tenant \(slug) does not run plugin \"\(id)\".")
+            }
+            struct Reloaded: Encodable { let tenant: String; let plugin: LoadedPlugin.Description; let isolation: String }
+            do {
+                let instance = try await database.perform { try registry.reload(tenant, pluginID: id, actor: "platform-admin") }
+                return try JSONResponse(Reloaded(tenant: slug, plugin: instance.plugin.summary, isolation: instance.isolation.name)).response()
+            } catch let error as PluginLoadError {
+                throw Problem(status: .unprocessableContent, title: "Plugin library refused", detail: error.description)
+            }
+        }
+
         admin.get("/plugins") { _, _ -> Response in
             struct Failure: Encodable { let path: String; let error: String }
             struct Listing: Encodable { let plugins: [LoadedPlugin.Description]; let refused: [Failure] }

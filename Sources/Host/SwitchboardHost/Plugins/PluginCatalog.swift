@@ -4,10 +4,12 @@ import Logging
 /// Every plugin library found in the plugins directory, by id and version.
 public final class PluginCatalog: @unchecked Sendable {
     public let directory: String
-    /// The libraries that loaded, newest version last per id.
-    public private(set) var plugins: [String: [LoadedPlugin]] = [:]
     /// The libraries that were refused, with the reason.
     public private(set) var failures: [(path: String, error: PluginLoadError)] = []
+    private let lock = NSLock()
+    private var versions: [String: [LoadedPlugin]] = [:]
+    /// The file in `directory` that provided each plugin id's newest version: what `reload` reads again.
+    private var sources: [String: String] = [:]
 
     /// Loads every `*.so` in `directory`. A refused library is logged and skipped; the others still load.
     public init(directory: String, logger: Logger) {
@@ -17,16 +19,22 @@ public final class PluginCatalog: @unchecked Sendable {
             let path = (directory as NSString).appendingPathComponent(file)
             do {
                 let plugin = try PluginLoader.load(path: path)
-                plugins[plugin.id, default: []].append(plugin)
+                versions[plugin.id, default: []].append(plugin)
                 logger.info("loaded plugin", metadata: ["plugin": "\(plugin.id)", "version": "\(plugin.version)", "path": "\(path)"])
             } catch {
                 failures.append((path, error))
                 logger.warning("refused plugin library: \(error)")
             }
         }
-        for (id, versions) in plugins {
-            plugins[id] = versions.sorted { Self.compareVersions($0.version, $1.version) }
+        for (id, loaded) in versions {
+            versions[id] = loaded.sorted { Self.compareVersions($0.version, $1.version) }
+            sources[id] = versions[id]?.last?.path
         }
+    }
+
+    /// The libraries that loaded, newest version last per id.
+    public var plugins: [String: [LoadedPlugin]] {
+        lock.withLock { versions }
     }
 
     /// The plugin with `id`, at `version` if given, else the newest.
@@ -38,7 +46,34 @@ public final class PluginCatalog: @unchecked Sendable {
 
     /// All loaded plugins, sorted by id then version.
     public var all: [LoadedPlugin] {
-        plugins.keys.sorted().flatMap { plugins[$0] ?? [] }
+        let plugins = self.plugins
+        return plugins.keys.sorted().flatMap { plugins[$0] ?? [] }
+    }
+
+    /// Loads the file that provided plugin `id` again, e.g. after a new build was moved over it, and makes it the
+    /// entry for its version. The file is copied to a unique temporary path first: `dlopen` caches libraries by
+    /// path, and the old code stays mapped (libraries are never closed) for instances still using it.
+    public func reload(id: String) throws(PluginLoadError) -> LoadedPlugin {
+        guard let source = lock.withLock({ sources[id] }) else {
+            throw .notALibrary(path: directory, reason: "no library in the plugins directory provided plugin \(id)")
+        }
+        let copies = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-plugins")
+        let copy = copies.appendingPathComponent("\(UUID().uuidString)-\((source as NSString).lastPathComponent)").path
+        do {
+            try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: source, toPath: copy)
+        } catch {
+            throw .notALibrary(path: source, reason: "it could not be copied for loading: \(error.localizedDescription)")
+        }
+        let plugin = try PluginLoader.load(path: copy)
+        guard plugin.id == id else {
+            throw .invalidDescriptor(path: source, reason: "it now declares plugin \(plugin.id), not \(id)")
+        }
+        lock.withLock {
+            versions[id] = ((versions[id] ?? []).filter { $0.version != plugin.version } + [plugin])
+                .sorted { Self.compareVersions($0.version, $1.version) }
+        }
+        return plugin
     }
 
     /// Semantic-version order of "1.2.10" and "1.10.0".

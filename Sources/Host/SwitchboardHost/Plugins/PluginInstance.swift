@@ -3,14 +3,13 @@ import Foundation
 import Logging
 import SwitchboardJSON
 
-/// One plugin's instance for one tenant. Calls into it are serialised, and every
-/// buffer it returns is copied and handed back to its own `free_bytes`.
+/// One plugin's instance for one tenant, running inside the host (`isolation: inline`) or in a worker
+/// process (`isolation: process`); callers cannot tell the difference.
 public final class PluginInstance: @unchecked Sendable {
     public let plugin: LoadedPlugin
     public let tenantID: String
-    private let handle: OpaquePointer
-    private let context: Unmanaged<HostContext>
-    private let lock = NSLock()
+    public let isolation: PluginIsolation
+    private let backend: any PluginBackend
 
     /// The result of a call: the ABI status and the JSON (or error body) the plugin returned.
     public struct CallResult: Sendable {
@@ -25,42 +24,41 @@ public final class PluginInstance: @unchecked Sendable {
         public var errorMessage: String {
             json["message"]?.stringValue ?? "plugin call failed with status \(status)"
         }
+
+        /// A failed call with `{code, message}` as its body.
+        static func failure(_ status: Int32, code: String, message: String) -> CallResult {
+            CallResult(status: status, body: (try? JSON.object(["code": .string(code), "message": .string(message)]).serializedBytes()) ?? [])
+        }
+
+        static let unsupported = failure(SB_UNSUPPORTED, code: "unsupported", message: "the plugin does not implement this call")
     }
 
     /// Creates the instance for `tenant`, passing it the tenant's summary and this plugin's config.
+    /// With `.process` isolation the instance lives in a worker process started from `settings.workerExecutable`.
     public init(
         plugin: LoadedPlugin, tenant: TenantManifest, config: JSON, services: HostServices,
-        runningTenant: @escaping @Sendable () -> Tenant? = { nil }
+        runningTenant: @escaping @Sendable () -> Tenant? = { nil },
+        isolation: PluginIsolation = .inline, settings: IsolationSettings = IsolationSettings()
     ) throws(PluginInstanceError) {
         let hostContext = HostContext(
             tenantID: tenant.slug, pluginID: plugin.id, egress: EgressPolicy(allowed: tenant.egress), services: services,
             tenant: runningTenant)
-        let retained = Unmanaged.passRetained(hostContext)
         let tenantJSON = (try? JSON.object([
             "slug": .string(tenant.slug), "name": .string(tenant.name), "timezone": .string(tenant.timezone),
             "locale": .string(tenant.locale), "branding": JSON(encoding: tenant.branding),
         ]).serializedBytes()) ?? []
         let configJSON = (try? Self.resolvingSecrets(config, logger: hostContext.logger).serializedBytes()) ?? []
-        var instance: OpaquePointer?
-        var error = sb_owned_bytes()
-        let status = tenantJSON.withUnsafeBufferPointer { t in
-            configJSON.withUnsafeBufferPointer { c in
-                plugin.descriptor.pointee.create_instance(
-                    HostAPITable.shared, OpaquePointer(retained.toOpaque()),
-                    sb_bytes(ptr: t.baseAddress, len: t.count), sb_bytes(ptr: c.baseAddress, len: c.count),
-                    &instance, &error)
-            }
-        }
-        let errorBody = Self.take(&error, plugin)
-        guard status == SB_OK, let instance else {
-            retained.release()
-            let message = (try? JSON.parse(bytes: errorBody))?["message"]?.stringValue ?? "status \(status)"
-            throw PluginInstanceError(pluginID: plugin.id, tenantID: tenant.slug, message: message)
+        switch isolation {
+        case .inline:
+            backend = try InlineBackend(plugin: plugin, context: hostContext, tenant: tenantJSON, config: configJSON)
+        case .process(let timeout):
+            backend = try WorkerBackend(
+                plugin: plugin, context: hostContext, tenant: tenantJSON, config: configJSON,
+                settings: settings, callTimeout: timeout ?? settings.callTimeout)
         }
         self.plugin = plugin
         self.tenantID = tenant.slug
-        self.handle = instance
-        self.context = retained
+        self.isolation = isolation
     }
 
     /// The config with every `env:VARIABLE` string replaced by the variable's value, so secrets reach the
@@ -80,49 +78,24 @@ public final class PluginInstance: @unchecked Sendable {
         }
     }
 
-    deinit {
-        lock.withLock { plugin.descriptor.pointee.destroy_instance(handle) }
-        context.release()
-    }
-
     public func handleEvent(_ event: JSON) -> CallResult {
-        call(plugin.descriptor.pointee.handle_event, event)
+        call(.handleEvent, event)
     }
 
     public func handleHTTP(_ request: JSON) -> CallResult {
-        call(plugin.descriptor.pointee.handle_http, request)
+        call(.handleHTTP, request)
     }
 
     public func runJob(_ job: JSON) -> CallResult {
-        call(plugin.descriptor.pointee.run_job, job)
+        call(.runJob, job)
     }
 
     public func queryAnalytics(_ query: JSON) -> CallResult {
-        call(plugin.descriptor.pointee.query_analytics, query)
+        call(.queryAnalytics, query)
     }
 
-    public typealias PluginFunction = @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutablePointer<sb_owned_bytes>?) -> sb_status
-
-    private func call(_ function: PluginFunction?, _ input: JSON) -> CallResult {
-        guard let function else {
-            return CallResult(status: SB_UNSUPPORTED, body: Array(#"{"code":"unsupported","message":"the plugin does not implement this call"}"#.utf8))
-        }
-        let bytes = (try? input.serializedBytes()) ?? []
-        var out = sb_owned_bytes()
-        let status = lock.withLock {
-            bytes.withUnsafeBufferPointer { function(handle, sb_bytes(ptr: $0.baseAddress, len: $0.count), &out) }
-        }
-        return CallResult(status: status, body: Self.take(&out, plugin))
-    }
-
-    /// Copies a plugin-owned buffer and frees it through the plugin's own `free_bytes`.
-    private static func take(_ buffer: inout sb_owned_bytes, _ plugin: LoadedPlugin) -> [UInt8] {
-        defer {
-            if buffer.ptr != nil { plugin.descriptor.pointee.free_bytes(buffer) }
-            buffer = sb_owned_bytes()
-        }
-        guard let ptr = buffer.ptr, buffer.len > 0 else { return [] }
-        return Array(UnsafeBufferPointer(start: ptr, count: buffer.len))
+    private func call(_ entry: PluginEntry, _ input: JSON) -> CallResult {
+        backend.call(entry, (try? input.serializedBytes()) ?? [])
     }
 }
 

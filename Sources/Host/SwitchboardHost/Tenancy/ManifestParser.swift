@@ -175,7 +175,7 @@ public struct ManifestParser {
     private mutating func parsePlugins(_ node: Node?) -> [TenantManifest.PluginReference] {
         guard let node else { return [] }
         guard let sequence = node.sequence else {
-            issue("plugins", node, "must be a list of {id, version?, config?}")
+            issue("plugins", node, "must be a list of {id, version?, config?, isolation?, timeout_ms?}")
             return []
         }
         var references: [TenantManifest.PluginReference] = []
@@ -187,8 +187,8 @@ public struct ManifestParser {
                 issue(path, item, "must be a mapping with id, version? and config?")
                 continue
             }
-            for (key, _) in mapping where !["id", "version", "config"].contains(key.string ?? "") {
-                issue("\(path).\(key.string ?? "")", key, "unknown key; expected id, version or config")
+            for (key, _) in mapping where !["id", "version", "config", "isolation", "timeout_ms"].contains(key.string ?? "") {
+                issue("\(path).\(key.string ?? "")", key, "unknown key; expected id, version, config, isolation or timeout_ms")
             }
             guard let id = requiredString(mapping, "id", path) else { continue }
             if !seen.insert(id).inserted {
@@ -199,9 +199,32 @@ public struct ManifestParser {
             if mapping["config"] != nil, config.objectValue == nil {
                 issue("\(path).config", mapping["config"], "must be a mapping")
             }
-            references.append(TenantManifest.PluginReference(id: id, version: version, config: config))
+            references.append(TenantManifest.PluginReference(id: id, version: version, config: config, isolation: isolation(mapping, path)))
         }
         return references
+    }
+
+    /// A plugin's `isolation: inline | process` (default inline) and, for `process`, its `timeout_ms`.
+    private mutating func isolation(_ mapping: Node.Mapping, _ path: String) -> PluginIsolation {
+        var timeout: Duration?
+        if let node = mapping["timeout_ms"] {
+            mark("\(path).timeout_ms", node)
+            if let millis = node.int, (1...600_000).contains(millis) {
+                timeout = .milliseconds(millis)
+            } else {
+                issue("\(path).timeout_ms", node, "must be 1 to 600000 (milliseconds)")
+            }
+        }
+        switch optionalString(mapping, "isolation", path) ?? "inline" {
+        case "inline":
+            if mapping["timeout_ms"] != nil { issue("\(path).timeout_ms", mapping["timeout_ms"], "applies only with isolation: process") }
+            return .inline
+        case "process":
+            return .process(timeout: timeout)
+        default:
+            issue("\(path).isolation", mapping["isolation"], "must be inline or process")
+            return .inline
+        }
     }
 
     private mutating func parseAttributes(_ node: Node?) -> AttributeSchema {

@@ -37,6 +37,11 @@ public final class Tenant: Sendable {
     public var credentials: CredentialStore { services.credentials }
     public var automation: AutomationEngine { AutomationEngine(services: services) }
 
+    /// The same tenant with `instance` in place of the one of its plugin (a hot swap).
+    func replacing(_ instance: PluginInstance) -> Tenant {
+        Tenant(manifest: manifest, instances: instances.map { $0.plugin.id == instance.plugin.id ? instance : $0 }, services: services)
+    }
+
     /// The instance of plugin `id`, if this tenant runs it.
     public func instance(of pluginID: String) -> PluginInstance? {
         instances.first { $0.plugin.id == pluginID }

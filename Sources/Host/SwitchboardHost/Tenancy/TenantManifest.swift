@@ -45,6 +45,8 @@ public struct TenantManifest: Sendable, Encodable {
         public var id: String
         public var version: String?
         public var config: JSON
+        /// Whether the plugin runs inside the host or in a worker process of its own.
+        public var isolation: PluginIsolation = .inline
     }
 
     enum CodingKeys: String, CodingKey {

@@ -13,6 +13,8 @@ import SwitchboardJSON
 public final class TenantRegistry: @unchecked Sendable {
     public let catalog: PluginCatalog
     public let services: HostServices
+    /// How `isolation: process` plugins run.
+    public let isolation: IsolationSettings
     private let logger: Logger
     private let lock = NSLock()
     private var bySlug: [String: Tenant] = [:]
@@ -26,9 +28,10 @@ public final class TenantRegistry: @unchecked Sendable {
     /// The newest `updated_at` this host has applied.
     private var syncedThrough: Int64 = -1
 
-    public init(catalog: PluginCatalog, services: HostServices) {
+    public init(catalog: PluginCatalog, services: HostServices, isolation: IsolationSettings = IsolationSettings()) {
         self.catalog = catalog
         self.services = services
+        self.isolation = isolation
         self.logger = services.logger
         services.events.subscribe { [weak self] event in await self?.deliver(event) }
     }
@@ -153,6 +156,38 @@ public final class TenantRegistry: @unchecked Sendable {
         }
     }
 
+    /// Hot swap: loads the current build of `pluginID` from the plugins directory and switches the running tenant to a
+    /// new instance of it, without a restart. Requests already inside the old instance finish there; it is destroyed
+    /// when the last of them lets go of it. Throws `PluginLoadError` or `PluginInstanceError`; on error nothing changes.
+    @discardableResult
+    public func reload(_ running: Tenant, pluginID: String, actor: String) throws -> PluginInstance {
+        guard let reference = running.manifest.plugins.first(where: { $0.id == pluginID }) else {
+            throw PluginInstanceError(pluginID: pluginID, tenantID: running.slug, message: "the tenant does not run this plugin")
+        }
+        let plugin = try catalog.reload(id: pluginID)
+        if let pinned = reference.version, pinned != plugin.version {
+            throw PluginInstanceError(
+                pluginID: pluginID, tenantID: running.slug, message: "the manifest pins version \(pinned), but the library is \(plugin.version)")
+        }
+        let instance = try makeInstance(plugin, reference, manifest: running.manifest)
+        let swapped = running.replacing(instance)
+        let current = lock.withLock {
+            guard bySlug[running.slug] === running else { return false }
+            bySlug[running.slug] = swapped
+            for domain in running.manifest.domains where byDomain[domain] === running { byDomain[domain] = swapped }
+            return true
+        }
+        guard current else {
+            throw PluginInstanceError(pluginID: pluginID, tenantID: running.slug, message: "the tenant changed during the reload; try again")
+        }
+        let previous = running.instance(of: pluginID)?.plugin.version ?? ""
+        try services.audit.record(
+            tenantID: running.slug, actor: actor, action: "plugin_reloaded", subject: pluginID,
+            details: ["from": .string(previous), "to": .string(plugin.version), "isolation": .string(reference.isolation.name)])
+        logger.info("plugin reloaded", metadata: ["tenant": "\(running.slug)", "plugin": "\(pluginID)", "from": "\(previous)", "to": "\(plugin.version)"])
+        return instance
+    }
+
     // MARK: Status
 
     /// One stored tenant as the admin API lists it.
@@ -235,12 +270,16 @@ public final class TenantRegistry: @unchecked Sendable {
             guard let plugin = catalog.resolve(id: reference.id, version: reference.version) else {
                 throw PluginInstanceError(pluginID: reference.id, tenantID: manifest.slug, message: "the plugin is not loaded on this host")
             }
-            let slug = manifest.slug
-            instances.append(try PluginInstance(
-                plugin: plugin, tenant: manifest, config: reference.config, services: services,
-                runningTenant: { [weak self] in self?.tenant(slug: slug) }))
+            instances.append(try makeInstance(plugin, reference, manifest: manifest))
         }
         return Tenant(manifest: manifest, instances: instances, services: services)
+    }
+
+    private func makeInstance(_ plugin: LoadedPlugin, _ reference: TenantManifest.PluginReference, manifest: TenantManifest) throws -> PluginInstance {
+        let slug = manifest.slug
+        return try PluginInstance(
+            plugin: plugin, tenant: manifest, config: reference.config, services: services,
+            runningTenant: { [weak self] in self?.tenant(slug: slug) }, isolation: reference.isolation, settings: isolation)
     }
 
     private func activate(_ tenant: Tenant) {
