@@ -3,6 +3,7 @@
 #   make test   the same setup, then build the plugin libraries and run every test
 #               (the PostgreSQL ones against a throwaway server: scripts/with-postgres.sh;
 #               the console in headless Chromium: scripts/browser-tests.sh)
+#   make soak   the long fuzzing runs (100,000 inputs per target)
 
 SWIFT       ?= swift
 HOST        ?= 127.0.0.1
@@ -13,7 +14,7 @@ APT_PACKAGES = libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev libhpdf-
 
 BIN_DIR      = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: setup build run test bench screenshots clean
+.PHONY: setup build run test soak bench screenshots clean
 
 ## setup: install the missing apt packages (root, or sudo when available)
 setup:
@@ -50,6 +51,12 @@ test: build
 	@echo "==> running tests"
 	SWITCHBOARD_TEST_PLUGINS_DIR=$(BIN_DIR) ./scripts/with-postgres.sh $(SWIFT) test --skip-build
 	SWITCHBOARD_BIN_DIR=$(BIN_DIR) ./scripts/browser-tests.sh
+
+## soak: the long reliability runs: 100,000 fuzz inputs per parser and 2,000 hostile requests per route
+soak: build
+	@echo "==> soak: fuzzing with 100,000 inputs per target"
+	SWITCHBOARD_FUZZ_INPUTS=100000 SWITCHBOARD_FUZZ_REQUESTS=2000 SWITCHBOARD_TEST_PLUGINS_DIR=$(BIN_DIR) \
+	  ./scripts/with-postgres.sh $(SWIFT) test --skip-build --filter FuzzTests
 
 ## screenshots: the browser tests again, writing screenshots of the main console pages to docs/screenshots
 screenshots: build

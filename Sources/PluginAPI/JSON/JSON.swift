@@ -76,9 +76,39 @@ extension JSON {
         try parse(bytes: Array(text.utf8))
     }
 
-    /// Parses JSON bytes.
+    /// The deepest nesting of arrays and objects `parse` accepts. Real payloads stay far below it; deeper
+    /// ones are refused up front, since decoding costs grow with the square of the depth.
+    public static let maxDepth = 32
+
+    /// A document nested deeper than `maxDepth`.
+    public struct TooDeep: Error, CustomStringConvertible {
+        public var description: String { "JSON nested deeper than \(JSON.maxDepth) levels" }
+    }
+
+    /// Parses JSON bytes; throws `TooDeep` for nesting beyond `maxDepth`.
     public static func parse(bytes: [UInt8]) throws -> JSON {
-        try JSONDecoder().decode(JSON.self, from: Data(bytes))
+        guard nestingDepth(bytes) <= maxDepth else { throw TooDeep() }
+        return try JSONDecoder().decode(JSON.self, from: Data(bytes))
+    }
+
+    /// The deepest nesting of brackets and braces outside strings, in one pass.
+    static func nestingDepth(_ bytes: [UInt8]) -> Int {
+        var depth = 0, deepest = 0, inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     /// Compact JSON text with sorted keys.

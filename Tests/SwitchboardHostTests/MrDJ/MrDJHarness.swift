@@ -18,12 +18,12 @@ final class MrDJHarness: @unchecked Sendable {
 
     let host: SwitchboardHost
     let smtp: FakeSMTPServer
-    let server: FakeProviderServer
+    let server: FakeProvider
     let paymentStatus: Shared<String>
     let clock: TestClock
     let scheduler: SchedulerService
 
-    private init(host: SwitchboardHost, smtp: FakeSMTPServer, server: FakeProviderServer, paymentStatus: Shared<String>) {
+    private init(host: SwitchboardHost, smtp: FakeSMTPServer, server: FakeProvider, paymentStatus: Shared<String>) {
         self.host = host
         self.smtp = smtp
         self.server = server
@@ -32,10 +32,12 @@ final class MrDJHarness: @unchecked Sendable {
         scheduler = SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test", now: { [clock] in clock.now })
     }
 
-    static func start() async throws -> MrDJHarness {
+    /// Runs `body` against a fresh harness, then stops its fake servers.
+    static func run<T>(_ body: (MrDJHarness) async throws -> T) async throws -> T {
         let smtp = try FakeSMTPServer()
+        defer { smtp.stop() }
         let status = Shared("open")
-        let server = try await FakeProviderServer.start { router in
+        return try await FakeProvider.run(routes: { router in
             router.post("/v2/payments") { _, _ in
                 #"{"id":"tr_test1","status":"open","_links":{"checkout":{"href":"https://www.mollie.com/checkout/test"}}}"#
             }
@@ -54,7 +56,12 @@ final class MrDJHarness: @unchecked Sendable {
                 guard request.headers[HTTPField.Name("X-RentGuy-Signature")!] == expected else { throw HTTPError(.unauthorized) }
                 return "ok"
             }
+        }) { server in
+            try await body(try harness(smtp: smtp, server: server, status: status))
         }
+    }
+
+    private static func harness(smtp: FakeSMTPServer, server: FakeProvider, status: Shared<String>) throws -> MrDJHarness {
         let refs = ChannelTests.secrets(["form": formSecret, "mollie": mollieKey, "rentguy": rentGuySecret, "sms": "sms-secret", "gateway": "gateway-token"])
         let yaml = """
             slug: mrdj
@@ -100,11 +107,6 @@ final class MrDJHarness: @unchecked Sendable {
                 at: TestEnvironment.repositoryRoot.appendingPathComponent("tenants/mrdj/\(file)"), to: folder.appendingPathComponent(file))
         }
         return MrDJHarness(host: host, smtp: smtp, server: server, paymentStatus: status)
-    }
-
-    func stop() async {
-        smtp.stop()
-        await server.stop()
     }
 
     /// Runs every due job (mail deliveries among them) at the test clock, caught up with real time plus `ahead`.

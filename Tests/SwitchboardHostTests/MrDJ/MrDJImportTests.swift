@@ -65,26 +65,26 @@ struct MrDJImportTests {
 
     @Test("the API takes text/csv, a multipart form's file and JSON {csv}; first_line numbers the rows of a part")
     func uploads() async throws {
-        let harness = try await MrDJHarness.start()
-        try await harness.host.buildApplication().test(.router) { client in
-            let sales = try harness.api(client)
-            let boundary = "----sb-test"
-            let form = "--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhallo\r\n"
-                + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"leads.csv\"\r\nContent-Type: text/csv\r\n\r\n"
-                + "email;naam\r\nform@example.com;Form\r\n\r\n--\(boundary)--\r\n"
-            let multipart = try await sales.send(.post, "/api/crm/import", raw: ByteBuffer(string: form), contentType: "multipart/form-data; boundary=\(boundary)")
-            #expect(multipart.json["imported"] == 1 && multipart.json["errors"]?.arrayValue?.isEmpty == true)
+        try await MrDJHarness.run { harness in
+            try await harness.host.buildApplication().test(.router) { client in
+                let sales = try harness.api(client)
+                let boundary = "----sb-test"
+                let form = "--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhallo\r\n"
+                    + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"leads.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+                    + "email;naam\r\nform@example.com;Form\r\n\r\n--\(boundary)--\r\n"
+                let multipart = try await sales.send(.post, "/api/crm/import", raw: ByteBuffer(string: form), contentType: "multipart/form-data; boundary=\(boundary)")
+                #expect(multipart.json["imported"] == 1 && multipart.json["errors"]?.arrayValue?.isEmpty == true)
 
-            let json = try await sales.post("/api/crm/import", ["csv": "email,name\njson@example.com,Json\n"])
-            #expect(json.json["imported"] == 1)
-            #expect(try await sales.post("/api/crm/import", ["text": "x"]).status == .unprocessableContent)
+                let json = try await sales.post("/api/crm/import", ["csv": "email,name\njson@example.com,Json\n"])
+                #expect(json.json["imported"] == 1)
+                #expect(try await sales.post("/api/crm/import", ["text": "x"]).status == .unprocessableContent)
 
-            let part = try await sales.send(.post, "/api/crm/import?first_line=41", raw: ByteBuffer(string: "email\nnope\nok@example.com\n"), contentType: "text/csv")
-            #expect(part.json["errors"]?.arrayValue?.first?["line"] == 41)
-            let names = try await sales.get("/api/crm/leads").json["data"]?.arrayValue?.compactMap { $0["email"]?.stringValue }
-            #expect(names == ["form@example.com", "json@example.com", "ok@example.com"])
+                let part = try await sales.send(.post, "/api/crm/import?first_line=41", raw: ByteBuffer(string: "email\nnope\nok@example.com\n"), contentType: "text/csv")
+                #expect(part.json["errors"]?.arrayValue?.first?["line"] == 41)
+                let names = try await sales.get("/api/crm/leads").json["data"]?.arrayValue?.compactMap { $0["email"]?.stringValue }
+                #expect(names == ["form@example.com", "json@example.com", "ok@example.com"])
+            }
         }
-        await harness.stop()
     }
 
     @Test("store.batch writes and deletes in one transaction, scoped to the calling tenant; a bad write fails the whole batch")

@@ -113,6 +113,6 @@ func uniqueSecret(_ value: String) -> String {
 
 /// Runs blocking work (a libcurl call) on a thread pool thread. The fake providers' handlers run on the
 /// cooperative pool, so a call blocking that pool while it waits for them could starve them.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await NIOThreadPool.singleton.runIfActive(work)
 }

@@ -47,4 +47,7 @@ final class Shared<Value: Sendable>: Sendable {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
     }
+
+    /// Reads and changes the value in one step.
+    func withValue<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { storage.withLock { value in body(&value) } }
 }

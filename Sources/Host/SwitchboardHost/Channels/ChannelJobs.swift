@@ -19,7 +19,7 @@ enum ChannelJobs {
                     try OutboundDelivery(services: services).deliver(messageID: messageID, tenant: tenant, attempt: job.attempts, maxAttempts: job.maxAttempts)
                 }
             } catch let error as DeliveryError {
-                throw JobFailure.retry(error.description)
+                throw JobFailure.retry(error.description, afterMillis: error.retryAfterMillis)
             } catch let error as ChannelError {
                 throw JobFailure.permanent(error.description)
             }
@@ -36,6 +36,8 @@ enum ChannelJobs {
                 try await NIOThreadPool.singleton.runIfActive { try work(job.payload, tenant) }
             } catch DeliveryError.permanent(let code, let message) {
                 throw JobFailure.permanent("\(code): \(message)")
+            } catch let error as DeliveryError {
+                throw JobFailure.retry(error.description, afterMillis: error.retryAfterMillis)
             } catch let error as ChannelError {
                 throw JobFailure.permanent(error.description)
             }

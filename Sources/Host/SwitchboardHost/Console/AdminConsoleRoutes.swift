@@ -28,7 +28,16 @@ struct AdminConsoleRoutes {
             guard let expected = request.cookies[Self.loginCSRFCookie]?.value, let given = form["csrf"],
                 Crypto.constantTimeEqual(Array(expected.utf8), Array(given.utf8))
             else { throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or stale; reload the sign-in page.") }
+            let throttle = registry.services.loginThrottle
+            // One shared token, no accounts: limited per IP only, so nobody can lock the platform admin out.
+            let attempt = LoginThrottle.keys(tenant: AuditLog.platformTenant, email: nil, ip: context.clientIP)
+            try throttle.admit(attempt)
             guard let adminToken, Crypto.constantTimeEqual(Array((form["token"] ?? "").utf8), Array(adminToken.utf8)) else {
+                for locked in throttle.recordFailure(attempt) {
+                    try? registry.services.audit.record(
+                        tenantID: AuditLog.platformTenant, actor: "ip:\(context.clientIP ?? "unknown")", action: "admin_sign_in_locked",
+                        details: ["limited": .string(locked)])
+                }
                 var response = adminPage(html: render("admin_login", ["csrf": given, "error": adminToken == nil ? "The admin console is disabled: set SWITCHBOARD_ADMIN_TOKEN." : "That is not the platform admin token."]), title: "Platform sign-in", csrf: nil)
                 response.status = .unauthorized
                 return response

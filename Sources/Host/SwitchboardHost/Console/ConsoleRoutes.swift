@@ -31,12 +31,21 @@ struct ConsoleRoutes {
                 Crypto.constantTimeEqual(Array(expected.utf8), Array(given.utf8))
             else { throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or stale; reload the sign-in page.") }
             let email = form["email"] ?? "", password = form["password"] ?? ""
+            let throttle = tenant.services.loginThrottle
+            let attempt = LoginThrottle.keys(tenant: tenant.slug, email: email, ip: context.clientIP)
+            try throttle.admit(attempt)
             let credentials = tenant.credentials, roles = tenant.roles
             guard let identity = try await tenant.database.perform({ try credentials.verifyUser(tenantID: tenant.slug, email: email, password: password, roles: roles) }) else {
+                for locked in throttle.recordFailure(attempt) {
+                    try? tenant.services.audit.record(
+                        tenantID: tenant.slug, actor: "ip:\(context.clientIP ?? "unknown")", action: "console_sign_in_locked",
+                        details: ["email": .string(email), "limited": .string(locked)])
+                }
                 var response = page(tenant, "login", title: "Sign in", values: ["csrf": given, "email": email, "error": "Email or password is wrong."], session: nil)
                 response.status = .unauthorized
                 return response
             }
+            attempt.first.map(throttle.reset)
             let sessions = ConsoleSessions(database: tenant.database)
             let token = try await tenant.database.perform { try sessions.create(tenantID: tenant.slug, userID: identity.id) }
             try? tenant.services.audit.record(tenantID: tenant.slug, actor: identity.actor, action: "console_sign_in")

@@ -4,6 +4,8 @@ import SwitchboardJSON
 /// The append-only audit log of one host: who did what to which subject, per tenant.
 public struct AuditLog: Sendable {
     public let database: Database
+    /// The tenant id of platform-level entries (no tenant's slug can take it).
+    public static let platformTenant = "_platform"
 
     /// Records one event; `connection` lets callers audit inside their own transaction.
     public func record(

@@ -12,6 +12,9 @@ public struct AppRequestContext: RequestContext {
     public var consoleSession: ConsoleSessions.Session?
     /// The TCP peer; `X-Forwarded-Host` is honoured only when it is a trusted proxy.
     public let remoteAddress: SocketAddress?
+    /// The client's IP: the peer's, or the last `X-Forwarded-For` entry when the peer is a trusted proxy
+    /// (set by `TenantMiddleware`); nil when unknown, as for in-process test requests.
+    public var clientIP: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -19,6 +22,7 @@ public struct AppRequestContext: RequestContext {
         self.identity = nil
         self.consoleSession = nil
         self.remoteAddress = source.channel.remoteAddress
+        self.clientIP = remoteAddress?.ipAddress
     }
 
     /// Request bodies larger than this are refused with 413.

@@ -4,6 +4,7 @@ import HTTPTypes
 extension HTTPField.Name {
     static let xRequestID = Self("X-Request-ID")!
     static let xForwardedHost = Self("X-Forwarded-Host")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
     static let host = Self("Host")!
     static let xHubSignature256 = Self("X-Hub-Signature-256")!
     static let xTwilioSignature = Self("X-Twilio-Signature")!

@@ -10,6 +10,8 @@ public struct Problem: Error, HTTPResponseError, Encodable, Sendable {
     public let detail: String?
     /// Field-level detail, e.g. each manifest issue with its path and line.
     public let errors: [FieldError]?
+    /// Sent as `Retry-After` (seconds), e.g. with a 429.
+    public let retryAfterSeconds: Int?
 
     public struct FieldError: Encodable, Sendable {
         public let path: String
@@ -25,11 +27,12 @@ public struct Problem: Error, HTTPResponseError, Encodable, Sendable {
         }
     }
 
-    public init(status: HTTPResponse.Status, title: String, detail: String? = nil, errors: [FieldError]? = nil) {
+    public init(status: HTTPResponse.Status, title: String, detail: String? = nil, errors: [FieldError]? = nil, retryAfterSeconds: Int? = nil) {
         self.status = status
         self.title = title
         self.detail = detail
         self.errors = errors
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
@@ -49,6 +52,7 @@ public struct Problem: Error, HTTPResponseError, Encodable, Sendable {
         let body = try encoder.encode(self)
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 

@@ -3,8 +3,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Selects the tenant from the `Host` header (or `X-Forwarded-Host` from a trusted proxy).
-/// Paths that belong to the platform rather than a tenant pass through without one.
+/// Selects the tenant from the `Host` header (or `X-Forwarded-Host` from a trusted proxy), and the client IP
+/// (the last `X-Forwarded-For` hop from a trusted proxy). Platform paths pass through without a tenant.
 struct TenantMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let registry: TenantRegistry
@@ -17,6 +17,12 @@ struct TenantMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        var context = context
+        if let forwarded = request.headers[.xForwardedFor], isFromTrustedProxy(context),
+            let hop = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !hop.isEmpty
+        {
+            context.clientIP = hop
+        }
         if Self.platformPaths.contains(where: { path == $0 || path.hasPrefix($0) }) {
             return try await next(request, context)
         }
@@ -28,19 +34,20 @@ struct TenantMiddleware: RouterMiddleware {
         guard let tenant = resolved else {
             throw Problem(status: .notFound, title: "Unknown tenant", detail: "No tenant is served at host \"\(TenantRegistry.hostName(host))\".")
         }
-        var context = context
         context.tenant = tenant
         context.logger[metadataKey: "tenant"] = "\(tenant.slug)"
         return try await next(request, context)
     }
 
     private func effectiveHost(_ request: Request, _ context: Context) -> String {
-        if let forwarded = request.headers[.xForwardedHost], let peer = context.remoteAddress?.ipAddress,
-            trustedProxies.contains(peer)
-        {
+        if let forwarded = request.headers[.xForwardedHost], isFromTrustedProxy(context) {
             return forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? forwarded
         }
         // The HTTP/1 server turns Host into the authority; a request built in-process may still carry the field.
         return request.headers[.host] ?? request.head.authority ?? ""
+    }
+
+    private func isFromTrustedProxy(_ context: Context) -> Bool {
+        context.remoteAddress?.ipAddress.map(trustedProxies.contains) ?? false
     }
 }

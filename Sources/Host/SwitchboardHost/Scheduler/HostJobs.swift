@@ -31,9 +31,13 @@ public struct JobFailure: Error, CustomStringConvertible {
     public let message: String
     /// Whether to skip the remaining attempts and go straight to the dead-letter list.
     public let isPermanent: Bool
+    /// The earliest retry, in milliseconds from now, when the failed service said (e.g. `Retry-After`).
+    public var retryAfterMillis: Int64? = nil
 
-    /// Try again after backoff, while attempts remain.
-    public static func retry(_ message: String) -> JobFailure { JobFailure(message: message, isPermanent: false) }
+    /// Try again after backoff, or after `afterMillis` when that is later, while attempts remain.
+    public static func retry(_ message: String, afterMillis: Int64? = nil) -> JobFailure {
+        JobFailure(message: message, isPermanent: false, retryAfterMillis: afterMillis)
+    }
     /// Do not try again: the job goes to the dead-letter list.
     public static func permanent(_ message: String) -> JobFailure { JobFailure(message: message, isPermanent: true) }
 

@@ -16,7 +16,7 @@ struct JobRunner: Sendable {
     /// What the job's code came to, before attempts and backoff are considered.
     enum Outcome: Sendable {
         case succeeded
-        case failed(String, permanent: Bool)
+        case failed(String, permanent: Bool, retryAfterMillis: Int64? = nil)
     }
 
     /// Runs the job and returns the resolution it recorded. Returns nil when nothing was recorded: the lease
@@ -36,14 +36,16 @@ struct JobRunner: Sendable {
         return await record(resolution, for: job) ? resolution : nil
     }
 
-    /// Done on success; after a failure, a retry after backoff while attempts remain, otherwise dead.
+    /// Done on success; after a failure, a retry after backoff (or the service's `Retry-After`, when later)
+    /// while attempts remain, otherwise dead.
     func resolution(of outcome: Outcome, for job: ClaimedJob) -> JobResolution {
         switch outcome {
         case .succeeded:
             return .done
-        case .failed(let message, let permanent):
+        case .failed(let message, let permanent, let retryAfter):
             if permanent || job.attempt >= job.record.maxAttempts { return .dead(error: message) }
-            return .retry(at: now() + settings.backoff.delay(afterAttempt: job.attempt).inMilliseconds, error: message)
+            let wait = max(settings.backoff.delay(afterAttempt: job.attempt).inMilliseconds, retryAfter ?? 0)
+            return .retry(at: now() + wait, error: message)
         }
     }
 
@@ -96,7 +98,7 @@ struct JobRunner: Sendable {
             try await handler(job.record, tenant)
             return .succeeded
         } catch let failure as JobFailure {
-            return .failed(failure.message, permanent: failure.isPermanent)
+            return .failed(failure.message, permanent: failure.isPermanent, retryAfterMillis: failure.retryAfterMillis)
         } catch {
             return .failed("\(error)", permanent: false)
         }

@@ -18,6 +18,8 @@ public struct HostServices: Sendable {
     public let audit: AuditLog
     public let events: EventBus
     public let http: HTTPClient
+    /// Counts failed sign-ins per account and IP for the console login forms.
+    public let loginThrottle: LoginThrottle
     public let logger: Logger
 
     /// The folder holding each tenant's read-only files (`<root>/<slug>/…`), usually the tenants directory.
@@ -45,6 +47,7 @@ public struct HostServices: Sendable {
         self.credentials = CredentialStore(database: database, audit: audit)
         self.events = EventBus()
         self.http = HTTPClient(defaultTimeoutMillis: providerTimeoutMillis)
+        self.loginThrottle = LoginThrottle()
         self.logger = logger
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SwitchboardJSON
 
 /// What a provider needs to send one stored message.
@@ -44,18 +45,26 @@ public protocol ChannelSender: Sendable {
 /// A provider's refusal: permanent ones fail the message, transient ones are retried.
 public enum DeliveryError: Error, CustomStringConvertible {
     case permanent(code: String, message: String)
-    case transient(String)
+    /// `retryAfterSeconds`: the provider's `Retry-After`, the earliest moment worth another attempt.
+    case transient(String, retryAfterSeconds: Int? = nil)
 
     public var description: String {
         switch self {
         case .permanent(let code, let message): "provider refused (\(code)): \(message)"
-        case .transient(let message): "provider unavailable: \(message)"
+        case .transient(let message, _): "provider unavailable: \(message)"
         }
+    }
+
+    /// The provider's `Retry-After` in milliseconds, if it gave one.
+    var retryAfterMillis: Int64? {
+        if case .transient(_, let seconds?) = self { return Int64(seconds) * 1000 }
+        return nil
     }
 }
 
 extension HTTPClient {
-    /// Performs a provider call, turning timeouts, connection failures, 429 and 5xx into transient errors.
+    /// Performs a provider call, turning timeouts, connection failures, 429 and 5xx into transient errors
+    /// (carrying the provider's `Retry-After`).
     func providerCall(_ request: Request) throws -> Response {
         let response: Response
         do {
@@ -64,9 +73,22 @@ extension HTTPClient {
             throw DeliveryError.transient(error.description)
         }
         if response.status == 429 || response.status >= 500 {
-            throw DeliveryError.transient("HTTP \(response.status) from \(request.url)")
+            throw DeliveryError.transient(
+                "HTTP \(response.status) from \(request.url)", retryAfterSeconds: response.headers["retry-after"].flatMap { Self.retryAfterSeconds($0) })
         }
         return response
+    }
+}
+
+extension HTTPClient {
+    /// A `Retry-After` value in seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+    static func retryAfterSeconds(_ value: String, now: Date = Date()) -> Int? {
+        if let seconds = Int(value.trimmingCharacters(in: .whitespaces)) { return max(seconds, 0) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(Int($0.timeIntervalSince(now).rounded(.up)), 0) }
     }
 }
 
