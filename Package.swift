@@ -79,7 +79,10 @@ let package = Package(
         .executableTarget(name: "TutorBotBench", dependencies: ["TutorBot"], path: "Benchmarks/TutorBotBench"),
         .executableTarget(
             name: "SwitchboardBench",
-            dependencies: ["SwitchboardHost", "SwitchboardJSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardHost", "SwitchboardJSON", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Benchmarks/SwitchboardBench"),
 
         // MARK: Tests

@@ -12,6 +12,7 @@ enum ABIBench {
         let manifest = try ManifestParser.parse("slug: bench\nname: Bench\ndomains: [bench.localhost]\n").0
         let payload = String(repeating: "x", count: 1000)
         let event: JSON = ["type": "bench.ping", "id": "1", "occurred_at": 0, "data": ["blob": .string(payload)]]
+        let eventBytes = try event.serializedBytes().count
         let iterations = 20_000
         var results: [BenchResult] = []
         var direct = 0.0
@@ -20,12 +21,15 @@ enum ABIBench {
             let decoded = try? JSON.parse(bytes: bytes)
             _ = try? JSON.object(["echo": decoded ?? .null]).serializedBytes()
         }
-        results.append(BenchResult("ABI: the same handler called directly in Swift", direct / 1000, "µs"))
+        results.append(BenchResult("ABI: the same handler called directly in Swift, per call", direct / 1000, "µs"))
         for (id, label) in [("echo-swift", "Swift plugin"), ("hello-c", "C plugin")] {
-            guard let plugin = catalog.resolve(id: id) else { continue }
+            guard let plugin = catalog.resolve(id: id) else {
+                results.append(BenchResult("ABI: \(label) (\(id)) not found in \(pluginsDirectory)", 0, "", target: "runs", met: false))
+                continue
+            }
             let instance = try PluginInstance(plugin: plugin, tenant: manifest, config: .object([:]), services: services)
             let perCall = meanNanoseconds(iterations) { _ = instance.handleEvent(event) }
-            results.append(BenchResult("ABI: 1 KB event into the \(label) (\(id))", perCall / 1000, "µs", target: "< 5 µs", met: perCall < 5000))
+            results.append(BenchResult("ABI: one \(eventBytes)-byte event into the \(label) (\(id)), per call", perCall / 1000, "µs", target: "< 5 µs", met: perCall < 5000))
             results.append(BenchResult("ABI: \(label) vs direct call", perCall / direct, "×", target: "≤ 3×", met: perCall / direct <= 3))
         }
         return results

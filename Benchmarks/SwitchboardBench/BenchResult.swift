@@ -18,10 +18,17 @@ struct BenchResult: Encodable {
         self.met = met
     }
 
-    var row: String {
+    /// The results as a table: a ✓/✗ mark, the name, the figure, its unit and the target.
+    static func table(_ results: [BenchResult]) -> String {
+        let width = results.map(\.name.count).max() ?? 0
+        let header = "  " + "figure".padding(toLength: width, withPad: " ", startingAt: 0) + " value      unit     target"
+        return ([header] + results.map { $0.row(nameWidth: width) }).joined(separator: "\n")
+    }
+
+    func row(nameWidth: Int) -> String {
         let mark = met.map { $0 ? "✓" : "✗" } ?? " "
         let figure = value >= 100 ? String(format: "%.0f", value) : String(format: "%.3g", value)
-        return "\(mark) \(name.padding(toLength: 58, withPad: " ", startingAt: 0)) \(figure.padding(toLength: 10, withPad: " ", startingAt: 0)) \(unit.padding(toLength: 8, withPad: " ", startingAt: 0)) \(target ?? "")"
+        return "\(mark) \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) \(figure.padding(toLength: 10, withPad: " ", startingAt: 0)) \(unit.padding(toLength: 8, withPad: " ", startingAt: 0)) \(target ?? "")"
     }
 }
 
@@ -31,4 +38,13 @@ func meanNanoseconds(_ iterations: Int, _ body: () -> Void) -> Double {
     let elapsed = clock.measure { for _ in 0..<iterations { body() } }
     let (seconds, attoseconds) = elapsed.components
     return (Double(seconds) * 1e9 + Double(attoseconds) / 1e9) / Double(iterations)
+}
+
+/// The machine's load, reported next to the figures: the benchmarks share the cores with whatever else runs.
+enum MachineLoad {
+    /// The 1-minute load average from /proc/loadavg (0 where there is none).
+    static func oneMinute() -> Double {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").first.flatMap { Double($0) } ?? 0
+    }
 }

@@ -1,77 +1,144 @@
 import Foundation
 
-/// The webhook path under load with wrk: signed-free sandbox webhooks (a fresh message id per request,
-/// committed before the 2xx, dispatched through the scheduler) against a bare route in the same run.
+/// The webhook path under load with wrk, on one database: sandbox and WhatsApp-format webhooks (the WhatsApp
+/// ones with a real `X-Hub-Signature-256`), each committed before its 2xx and then dispatched by the scheduler
+/// to the plugin (EchoSwift) and to an automation rule whose reply is queued through the outbound policy.
+/// Next to them, in the same run, a bare route of the same server; then the WhatsApp path paced at 500 req/s.
 enum WebhookBench {
-    static func run(binary: String, pluginsDirectory: String, directory: URL) throws -> [BenchResult] {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
-            return [BenchResult("webhook path: wrk is not installed (apt install wrk)", 0, "")]
-        }
-        let tenants = directory.appendingPathComponent("webhook-tenants")
+    /// Where the host keeps its data for one run: a name for the table and a `SWITCHBOARD_DATABASE_URL`.
+    struct Store {
+        let label: String
+        let url: String
+    }
+
+    static let phoneNumberID = "106540352242922"
+    static let loadDuration = "8s"
+    /// Signed WhatsApp bodies per run: more than the full-load run sends on this machine, so none repeats.
+    static let bodiesAtFullLoad = 40_000
+    /// The paced run: 500 req/s in all over 16 connections, for 10 s.
+    static let pacedRate = 500
+    static let pacedConnections = 16
+    static let pacedDuration = 10
+
+    static func run(binary: String, pluginsDirectory: String, directory: URL, store: Store, port: Int) throws -> [BenchResult] {
+        guard Wrk.isInstalled else { return [BenchResult("webhook path (\(store.label)): wrk is not installed (apt install wrk)", 0, "", target: "runs", met: false)] }
+        let work = directory.appendingPathComponent("webhook-\(port)")
+        let tenants = work.appendingPathComponent("tenants")
         try FileManager.default.createDirectory(at: tenants, withIntermediateDirectories: true)
-        try "slug: load\nname: Load\ndomains: [load.localhost]\nplugins:\n  - id: echo-swift\n"
-            .write(to: tenants.appendingPathComponent("load.yaml"), atomically: true, encoding: .utf8)
-        let port = 18183
+        try tenantYAML.write(to: tenants.appendingPathComponent("load.yaml"), atomically: true, encoding: .utf8)
+        let whatsApp = WhatsAppLoad(phoneNumberID: phoneNumberID, appSecret: "bench-app-secret-\(UUID().uuidString)")
+        let server = try startHost(
+            binary: binary, port: port,
+            environment: [
+                "SWITCHBOARD_DATABASE_URL": store.url, "SWITCHBOARD_TENANTS_DIR": tenants.path, "SWITCHBOARD_PLUGINS_DIR": pluginsDirectory,
+                "SWITCHBOARD_BENCH_WA_APP_SECRET": whatsApp.appSecret, "SWITCHBOARD_BENCH_WA_VERIFY_TOKEN": "bench-verify",
+                "SWITCHBOARD_BENCH_WA_ACCESS_TOKEN": "bench-token",
+            ])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let url = "http://127.0.0.1:\(port)/"
+        let sandboxScript = work.appendingPathComponent("sandbox.lua")
+        try sandboxLua.write(to: sandboxScript, atomically: true, encoding: .utf8)
+        let fullBodies = work.appendingPathComponent("whatsapp-full.tsv")
+        let pacedBodies = work.appendingPathComponent("whatsapp-paced.tsv")
+        try whatsApp.writeBodies(to: fullBodies, first: 0, count: bodiesAtFullLoad)
+        try whatsApp.writeBodies(to: pacedBodies, first: bodiesAtFullLoad, count: pacedRate * pacedDuration * 2)
+        let fullScript = work.appendingPathComponent("whatsapp.lua")
+        let pacedScript = work.appendingPathComponent("whatsapp-paced.lua")
+        try WhatsAppLoad.script(host: "load.localhost", rate: nil).write(to: fullScript, atomically: true, encoding: .utf8)
+        try WhatsAppLoad.script(host: "load.localhost", rate: pacedRate).write(to: pacedScript, atomically: true, encoding: .utf8)
+
+        let load = ["-t2", "-c32", "-d\(loadDuration)", "--latency"]
+        print("    \(store.label): bare route")
+        let bare = try Wrk.run(load + [url + "healthz"])
+        print("    \(store.label): sandbox webhooks")
+        let sandbox = try Wrk.run(load + ["-s", sandboxScript.path, url])
+        print("    \(store.label): WhatsApp webhooks (signed)")
+        let whatsAppFull = try Wrk.run(load + ["-s", fullScript.path, url, "--", fullBodies.path, "2"])
+        print("    \(store.label): WhatsApp webhooks paced at \(pacedRate) req/s")
+        let paced = try Wrk.run(
+            ["-t2", "-c\(pacedConnections)", "-d\(pacedDuration)s", "--latency", "-s", pacedScript.path, url, "--", pacedBodies.path, "2"])
+
+        let name = "webhook (\(store.label))"
+        var results = [BenchResult("bare route /healthz (\(store.label), same server): requests/s", bare.requestsPerSecond, "req/s")]
+        for (path, figures) in [("sandbox", sandbox), ("WhatsApp", whatsAppFull)] {
+            let ratio = figures.requestsPerSecond / max(bare.requestsPerSecond, 1)
+            results += [
+                BenchResult("\(name), \(path): requests/s at full load", figures.requestsPerSecond, "req/s"),
+                BenchResult("\(name), \(path): p50 latency at full load", figures.p50, "ms"),
+                BenchResult("\(name), \(path): p99 latency at full load", figures.p99, "ms"),
+                BenchResult("\(name), \(path): vs bare route", ratio * 100, "%", target: "≥ 30 %", met: ratio >= 0.3),
+                BenchResult("\(name), \(path): failed requests (non-2xx, socket errors)", Double(figures.failures), "", target: "0", met: figures.failures == 0),
+            ]
+        }
+        if whatsAppFull.requests > bodiesAtFullLoad {
+            results.append(BenchResult("\(name), WhatsApp: requests beyond the signed bodies (repeats, answered as duplicates)", Double(whatsAppFull.requests - bodiesAtFullLoad), ""))
+        }
+        results += [
+            BenchResult("\(name), WhatsApp paced at \(pacedRate) req/s (\(pacedConnections) connections): measured rate", paced.requestsPerSecond, "req/s", target: "≥ \(pacedRate * 95 / 100)", met: paced.requestsPerSecond >= Double(pacedRate) * 0.95),
+            BenchResult("\(name), WhatsApp paced: p99 latency", paced.p99, "ms", target: "< 20 ms", met: paced.p99 < 20),
+            BenchResult("\(name), WhatsApp paced: failed requests", Double(paced.failures), "", target: "0", met: paced.failures == 0),
+        ]
+        return results
+    }
+
+    /// One tenant with the sandbox and WhatsApp channels (the Graph API base points at a closed port: the queued
+    /// replies fail to deliver and are retried later, off the measured path), EchoSwift on every message, and an
+    /// automation rule that answers every "hallo" through the outbound policy.
+    static let tenantYAML = """
+        slug: load
+        name: Load
+        domains: [load.localhost]
+        channels:
+          sandbox: {}
+          whatsapp:
+            phone_number_id: "\(phoneNumberID)"
+            verify_token: env:SWITCHBOARD_BENCH_WA_VERIFY_TOKEN
+            app_secret: env:SWITCHBOARD_BENCH_WA_APP_SECRET
+            access_token: env:SWITCHBOARD_BENCH_WA_ACCESS_TOKEN
+            api_base: http://127.0.0.1:9/v21.0
+        messaging:
+          allowed_hours: "00:00-23:59"
+        automation_rules:
+          - name: thanks
+            event: message_created
+            conditions:
+              - {field: message_content, operator: contains, value: hallo}
+            actions:
+              - send_message: {text: "Danke, wir melden uns."}
+        plugins:
+          - id: echo-swift
+
+        """
+
+    /// Sandbox webhooks, a fresh message id and sender per request (cheap enough to build in Lua).
+    static let sandboxLua = """
+        counter = 0
+        request = function()
+          counter = counter + 1
+          local body = '{"from":"+3161' .. string.format("%07d", counter % 10000000) .. '","text":"Hallo","id":"' .. math.random(1, 2^31) .. '-' .. counter .. '"}'
+          return wrk.format("POST", "/webhooks/sandbox", {["Host"] = "load.localhost", ["Content-Type"] = "application/json"}, body)
+        end
+        """
+
+    /// Starts `switchboard serve` on `port` with `environment` on top of this process's, and waits until it is ready.
+    static func startHost(binary: String, port: Int, environment: [String: String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--port", String(port), "--log-level", "error"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWITCHBOARD_DATABASE_URL"] = "sqlite://\(directory.appendingPathComponent("webhook.sqlite").path)"
-        environment["SWITCHBOARD_TENANTS_DIR"] = tenants.path
-        environment["SWITCHBOARD_PLUGINS_DIR"] = pluginsDirectory
-        process.environment = environment
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer {
+        let deadline = Date().addingTimeInterval(60)
+        while HTTPProbe.status("http://127.0.0.1:\(port)/readyz") != 200, Date() < deadline { usleep(10_000) }
+        guard HTTPProbe.status("http://127.0.0.1:\(port)/readyz") == 200 else {
             process.terminate()
-            process.waitUntilExit()
+            throw BenchFailure("the host on port \(port) did not become ready")
         }
-        for _ in 0..<2000 where HTTPProbe.status("http://127.0.0.1:\(port)/readyz") != 200 { usleep(10_000) }
-        let script = directory.appendingPathComponent("webhook.lua")
-        try """
-            counter = 0
-            request = function()
-              counter = counter + 1
-              local body = '{"from":"+3161' .. string.format("%07d", counter % 10000000) .. '","text":"Hallo","id":"' .. math.random(1, 2^31) .. '-' .. counter .. '"}'
-              return wrk.format("POST", "/webhooks/sandbox", {["Host"] = "load.localhost", ["Content-Type"] = "application/json"}, body)
-            end
-            """.write(to: script, atomically: true, encoding: .utf8)
-        let webhook = try wrk(["-t2", "-c32", "-d10s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)/"])
-        let bare = try wrk(["-t2", "-c32", "-d10s", "--latency", "http://127.0.0.1:\(port)/healthz"])
-        let ratio = webhook.rps / max(bare.rps, 1)
-        return [
-            BenchResult("webhook path (sandbox, SQLite): requests/s", webhook.rps, "req/s"),
-            BenchResult("webhook path: p50 latency at full load", webhook.p50, "ms"),
-            BenchResult("webhook path: p99 latency at full load", webhook.p99, "ms"),
-            BenchResult("bare route (/healthz, same server): requests/s", bare.rps, "req/s"),
-            BenchResult("webhook path vs bare route", ratio * 100, "%", target: "≥ 30 %", met: ratio >= 0.3),
-        ]
-    }
-
-    /// Runs wrk and reads requests/s and the 50th and 99th percentile latency (ms) from its output.
-    static func wrk(_ arguments: [String]) throws -> (rps: Double, p50: Double, p99: Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        func field(_ prefix: String) -> String? {
-            output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix(prefix) }?
-                .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init)
-        }
-        func millis(_ text: String?) -> Double {
-            guard let text else { return 0 }
-            if text.hasSuffix("us") { return (Double(text.dropLast(2)) ?? 0) / 1000 }
-            if text.hasSuffix("ms") { return Double(text.dropLast(2)) ?? 0 }
-            if text.hasSuffix("s") { return (Double(text.dropLast(1)) ?? 0) * 1000 }
-            return 0
-        }
-        let rps = Double(field("Requests/sec:") ?? "0") ?? 0
-        return (rps, millis(field("50%")), millis(field("99%")))
+        return process
     }
 }
 

@@ -11,19 +11,36 @@ let work = FileManager.default.temporaryDirectory.appendingPathComponent("switch
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }
 
-var results: [BenchResult] = []
+var results: [BenchResult] = [
+    BenchResult("machine: cores", Double(ProcessInfo.processInfo.activeProcessorCount), "cores"),
+    BenchResult("machine: load average (1 min) at the start", MachineLoad.oneMinute(), ""),
+]
 print("==> plugin call overhead")
 results += try ABIBench.run(pluginsDirectory: binDirectory, logger: logger)
 print("==> scheduler throughput")
 results += try await SchedulerBench.run(logger: logger, directory: work)
+print("==> scheduler firing lag with 1,000,000 pending jobs")
+results += try await SchedulerLagBench.run(logger: logger, directory: work)
+print("==> suggest_slots")
+results += try SuggestSlotsBench.run(executable: ProcessInfo.processInfo.environment["SWITCHBOARD_BENCH_TUTORBOT"])
 let binary = binDirectory + "/switchboard"
 print("==> start-up and memory")
 results += try StartupBench.run(binary: binary, pluginsDirectory: binDirectory, demoTenants: repository + "/tenants", directory: work)
 print("==> webhook path under load (wrk)")
-results += try WebhookBench.run(binary: binary, pluginsDirectory: binDirectory, directory: work)
+results += try WebhookBench.run(
+    binary: binary, pluginsDirectory: binDirectory, directory: work,
+    store: .init(label: "SQLite", url: "sqlite://\(work.appendingPathComponent("webhook.sqlite").path)"), port: 18183)
+// scripts/with-postgres.sh (which `make bench` runs this under) exports the throwaway server's URL.
+if let postgres = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"], !postgres.isEmpty {
+    results += try WebhookBench.run(
+        binary: binary, pluginsDirectory: binDirectory, directory: work, store: .init(label: "PostgreSQL", url: postgres), port: 18184)
+} else {
+    results.append(BenchResult("webhook (PostgreSQL): not run, no SWITCHBOARD_TEST_POSTGRES_URL (use scripts/with-postgres.sh)", 0, "", target: "runs", met: false))
+}
+results.append(BenchResult("machine: load average (1 min) at the end", MachineLoad.oneMinute(), ""))
 
 print("")
-for result in results { print(result.row) }
+print(BenchResult.table(results))
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 try FileManager.default.createDirectory(atPath: repository + "/bench", withIntermediateDirectories: true)

@@ -1,9 +1,11 @@
 import Foundation
 
 /// A one-line progress bar on standard error, `[############------------------] 120/300 rows 40%`, redrawn in place.
-struct ProgressBar {
-    let total: Int
+public struct ProgressBar {
+    public let total: Int
     let width = 30
+
+    public init(total: Int) { self.total = total }
 
     /// The bar's text for `done` of `total`.
     func line(_ done: Int) -> String {
@@ -13,7 +15,8 @@ struct ProgressBar {
         return "[\(bar)] \(done)/\(total) rows \(Int((fraction * 100).rounded(.down)))%"
     }
 
-    func draw(_ done: Int) {
+    /// Redraws the bar for `done` of `total`, ending the line once all are done.
+    public func draw(_ done: Int) {
         FileHandle.standardError.write(Data(("\r" + line(done) + (done >= total ? "\n" : "")).utf8))
     }
 }
