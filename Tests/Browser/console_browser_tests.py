@@ -96,7 +96,7 @@ class ConsoleInChromium(unittest.TestCase):
         self.driver.find_element(By.ID, "email").send_keys("admin@mrdj.test")
         self.driver.find_element(By.ID, "password").send_keys(PASSWORD)
         self.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        self.assertIn("wrong", self.driver.find_element(By.CSS_SELECTOR, ".error").text)
+        self.assertIn("wrong", self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".error"))).text)
 
     def test_2_a_webhook_message_arrives_live_in_the_inbox(self):
         self.sign_in("mrdj.localhost", "admin@mrdj.test")
