@@ -142,7 +142,7 @@ class ConsoleInChromium(unittest.TestCase):
         self.assertEqual(stored["stage"], "Offerte")
         self.shot("crm-board-mrdj")
         self.driver.find_element(By.LINK_TEXT, "CRM analytics").click()
-        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, "svg.chart"))
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "svg.chart")))
         self.shot("crm-analytics-mrdj")
 
     def test_3b_a_csv_import_shows_its_progress_and_the_refused_rows(self):
@@ -156,6 +156,7 @@ class ConsoleInChromium(unittest.TestCase):
             handle.write("\ufeff" + "\r\n".join(rows) + "\r\n")
         self.sign_in("mrdj.localhost", "admin@mrdj.test")
         self.driver.find_element(By.LINK_TEXT, "Import").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "import-file")))
         self.driver.find_element(By.ID, "import-file").send_keys(handle.name)
         self.driver.find_element(By.ID, "import-map").send_keys("naam:name, e-mail:email, telefoon:phone, pijplijn:pipeline")
         self.driver.find_element(By.CSS_SELECTOR, "form[data-batch-upload] button").click()
@@ -178,6 +179,7 @@ class ConsoleInChromium(unittest.TestCase):
         self.shot("admin-tenants")
 
         self.driver.find_element(By.LINK_TEXT, "Onboard").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "manifest")))
         bad = "slug: Bakkerij!\nname: Bakkerij Jansen\ndomains: [bakkerij.localhost]\nplugins:\n  - id: no-such-plugin\n"
         self.driver.find_element(By.ID, "manifest").send_keys(bad)
         self.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
