@@ -25,6 +25,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try problem.response(from: request, context: context)
         } catch let error as ManifestValidationError {
             return try Problem.invalidManifest(error).response(from: request, context: context)
+        } catch let error as DatabaseError where error.kind == .connection || error.kind == .busy {
+            // The database is away (restarting, unreachable) or saturated: the request may succeed soon.
+            context.logger.warning("database unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            let problem = Problem(
+                status: .serviceUnavailable, title: "Database unavailable",
+                detail: "The database cannot be reached right now. Try again shortly.", retryAfterSeconds: 1)
+            return try problem.response(from: request, context: context)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             let problem = Problem(

@@ -109,7 +109,8 @@ final class PostgresConnection: SQLConnection {
         let state = field(sb_pq_diag_sqlstate) ?? ""
         let message = field(sb_pq_diag_message_primary) ?? Self.lastError(handle)
         let kind: DatabaseError.Kind =
-            if PQstatus(handle) != CONNECTION_OK || state.hasPrefix("08") {
+            // 08: connection exceptions; 57P01-57P03: the server is shutting down, crashed or starting up.
+            if PQstatus(handle) != CONNECTION_OK || state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) {
                 .connection
             } else if state.hasPrefix("23") {
                 .constraint
