@@ -24,10 +24,8 @@ struct AdminConsoleRoutes {
         }
 
         router.post("/admin/console/login") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
-            guard let expected = request.cookies[Self.loginCSRFCookie]?.value, let given = form["csrf"],
-                Crypto.constantTimeEqual(Array(expected.utf8), Array(given.utf8))
-            else { throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or stale; reload the sign-in page.") }
+            let form = try await ConsoleForms.read(request, context)
+            try ConsoleForms.requireSignInCSRF(form, request, cookie: Self.loginCSRFCookie)
             let throttle = registry.services.loginThrottle
             // One shared token, no accounts: limited per IP only, so nobody can lock the platform admin out.
             let attempt = LoginThrottle.keys(tenant: AuditLog.platformTenant, email: nil, ip: context.clientIP)
@@ -38,7 +36,7 @@ struct AdminConsoleRoutes {
                         tenantID: AuditLog.platformTenant, actor: "ip:\(context.clientIP ?? "unknown")", action: "admin_sign_in_locked",
                         details: ["limited": .string(locked)])
                 }
-                var response = adminPage(html: render("admin_login", ["csrf": given, "error": adminToken == nil ? "The admin console is disabled: set SWITCHBOARD_ADMIN_TOKEN." : "That is not the platform admin token."]), title: "Platform sign-in", csrf: nil)
+                var response = adminPage(html: render("admin_login", ["csrf": form["csrf"] ?? "", "error": adminToken == nil ? "The admin console is disabled: set SWITCHBOARD_ADMIN_TOKEN." : "That is not the platform admin token."]), title: "Platform sign-in", csrf: nil)
                 response.status = .unauthorized
                 return response
             }
@@ -65,12 +63,12 @@ struct AdminConsoleRoutes {
         }
 
         router.post("/admin/console/onboard") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let csrf = try signedIn(request, form: form)
             let yaml = form["manifest"] ?? ""
             do {
                 let tenant = try await registry.services.database.perform { try registry.onboard(yaml: yaml, actor: "platform-admin") }
-                return ConsoleRoutes.redirect("/admin/console?message=" + (("Onboarded \(tenant.slug).").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+                return ConsoleRoutes.redirect("/admin/console?message=" + ConsoleForms.queryValue("Onboarded \(tenant.slug)."))
             } catch let error as ManifestValidationError {
                 return adminPage(html: render("admin_onboard", ["csrf": csrf, "manifest": yaml, "lines": Self.annotated(yaml, error.issues), "failed": true]),
                                  title: "Onboard a tenant", csrf: csrf, status: .unprocessableContent)
@@ -81,13 +79,13 @@ struct AdminConsoleRoutes {
         }
 
         router.post("/admin/console/tenants/{slug}/disable") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             _ = try signedIn(request, form: form)
             let slug = try context.parameters.require("slug")
             guard try await registry.services.database.perform({ try registry.disable(slug: slug, actor: "platform-admin") }) else {
                 throw Problem(status: .notFound, title: "Unknown tenant", detail: "No tenant has the slug \"\(slug)\".")
             }
-            return ConsoleRoutes.redirect("/admin/console?message=" + ("Disabled \(slug).".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            return ConsoleRoutes.redirect("/admin/console?message=" + ConsoleForms.queryValue("Disabled \(slug)."))
         }
 
         router.get("/admin/console/plugins") { request, _ -> Response in
@@ -101,7 +99,7 @@ struct AdminConsoleRoutes {
         }
 
         router.post("/admin/console/logout") { request, context -> Response in
-            _ = try signedIn(request, form: try await ConsoleRoutes.form(request, context))
+            _ = try signedIn(request, form: try await ConsoleForms.read(request, context))
             var response = ConsoleRoutes.redirect("/admin/console/login")
             response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/admin/console", httpOnly: true, sameSite: .strict))
             return response
@@ -115,11 +113,7 @@ struct AdminConsoleRoutes {
             Crypto.constantTimeEqual(Array(cookie[cookie.index(after: dot)...].utf8), Array(Self.mac(adminToken, "session|\(expiry)").utf8))
         else { throw ConsoleRedirect(location: "/admin/console/login") }
         let csrf = Self.mac(adminToken, "csrf|\(cookie)")
-        if let form {
-            guard let given = form["csrf"], Crypto.constantTimeEqual(Array(given.utf8), Array(csrf.utf8)) else {
-                throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or wrong.")
-            }
-        }
+        if let form { try ConsoleForms.requireCSRF(form, expected: csrf) }
         return csrf
     }
 

@@ -25,7 +25,7 @@ struct ConsoleContactRoutes {
         }
 
         console.post("/contacts/{id}") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (tenant, session) = try ConsoleRoutes.signedIn(context, form: form, permission: "contacts:write")
             let id = try context.parameter("id")
             var attributes: [String: JSON] = [:], errors: [String: String] = [:]
@@ -49,7 +49,7 @@ struct ConsoleContactRoutes {
         }
 
         console.post("/contacts/{id}/labels") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             _ = try ConsoleRoutes.signedIn(context, form: form, permission: "labels:write")
             let id = try context.parameter("id")
             let add = (form["label"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()

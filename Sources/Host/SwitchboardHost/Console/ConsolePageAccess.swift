@@ -11,10 +11,7 @@ enum ConsolePageAccess {
             throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot open this page (it needs \(permission)).")
         }
         if request.method != .get && request.method != .head {
-            let form = Dictionary(FormEncoding.decode(String(buffer: body)), uniquingKeysWith: { first, _ in first })
-            guard let given = form["csrf"], Crypto.constantTimeEqual(Array(given.utf8), Array(session.csrfToken.utf8)) else {
-                throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or wrong.")
-            }
+            try ConsoleForms.requireCSRF(ConsoleForms.fields(body), expected: session.csrfToken)
         }
         return session
     }

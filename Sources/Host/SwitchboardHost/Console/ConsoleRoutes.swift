@@ -26,10 +26,8 @@ struct ConsoleRoutes {
 
         router.post("/console/login") { request, context -> Response in
             let tenant = try context.requireTenant()
-            let form = try await Self.form(request, context)
-            guard let expected = request.cookies[Self.loginCSRFCookie]?.value, let given = form["csrf"],
-                Crypto.constantTimeEqual(Array(expected.utf8), Array(given.utf8))
-            else { throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or stale; reload the sign-in page.") }
+            let form = try await ConsoleForms.read(request, context)
+            try ConsoleForms.requireSignInCSRF(form, request, cookie: Self.loginCSRFCookie)
             let email = form["email"] ?? "", password = form["password"] ?? ""
             let throttle = tenant.services.loginThrottle
             let attempt = LoginThrottle.keys(tenant: tenant.slug, email: email, ip: context.clientIP)
@@ -41,7 +39,7 @@ struct ConsoleRoutes {
                         tenantID: tenant.slug, actor: "ip:\(context.clientIP ?? "unknown")", action: "console_sign_in_locked",
                         details: ["email": .string(email), "limited": .string(locked)])
                 }
-                var response = page(tenant, "login", title: "Sign in", values: ["csrf": given, "email": email, "error": "Email or password is wrong."], session: nil)
+                var response = page(tenant, "login", title: "Sign in", values: ["csrf": form["csrf"] ?? "", "email": email, "error": "Email or password is wrong."], session: nil)
                 response.status = .unauthorized
                 return response
             }
@@ -59,7 +57,7 @@ struct ConsoleRoutes {
         ConsoleSettingsRoutes().register(on: console)
 
         console.post("/logout") { request, context -> Response in
-            let (tenant, session) = try Self.signedIn(context, form: try await Self.form(request, context))
+            let (tenant, session) = try Self.signedIn(context, form: try await ConsoleForms.read(request, context))
             try await tenant.database.perform { try ConsoleSessions(database: tenant.database).delete(tenantID: tenant.slug, tokenHash: session.tokenHash) }
             var response = Self.redirect("/console/login")
             response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .lax))
@@ -105,7 +103,7 @@ struct ConsoleRoutes {
         }
 
         console.post("/conversations/{id}/reply") { request, context -> Response in
-            let form = try await Self.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (_, session) = try Self.signedIn(context, form: form)
             guard session.identity.can("messages:send") else { throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot send messages.") }
             let id = try context.parameter("id")
@@ -121,7 +119,7 @@ struct ConsoleRoutes {
         }
 
         console.post("/conversations/{id}/note") { request, context -> Response in
-            let form = try await Self.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (_, session) = try Self.signedIn(context, form: form, permission: "conversations:write")
             let id = try context.parameter("id")
             let text = form["text"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -136,7 +134,7 @@ struct ConsoleRoutes {
         }
 
         console.post("/conversations/{id}/owner") { request, context -> Response in
-            let form = try await Self.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (_, session) = try Self.signedIn(context, form: form)
             guard session.identity.can("conversations:write") else { throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot take over conversations.") }
             let id = try context.parameter("id")
@@ -185,18 +183,8 @@ struct ConsoleRoutes {
         if let permission, !session.identity.can(permission) {
             throw Problem(status: .forbidden, title: "Forbidden", detail: "Your role cannot do this (it needs \(permission)).")
         }
-        if let form {
-            guard let given = form["csrf"], Crypto.constantTimeEqual(Array(given.utf8), Array(session.csrfToken.utf8)) else {
-                throw Problem(status: .forbidden, title: "Forbidden", detail: "The form's CSRF token is missing or wrong.")
-            }
-        }
+        if let form { try ConsoleForms.requireCSRF(form, expected: session.csrfToken) }
         return (tenant, session)
-    }
-
-    static func form(_ request: Request, _ context: AppRequestContext) async throws -> [String: String] {
-        var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
-        return Dictionary(FormEncoding.decode(String(buffer: body)), uniquingKeysWith: { first, _ in first })
     }
 
     static func inboxRows(_ tenant: Tenant, filter: String, identity: Identity) throws -> [InboxRow] {

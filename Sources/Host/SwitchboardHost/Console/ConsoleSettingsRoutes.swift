@@ -15,7 +15,7 @@ struct ConsoleSettingsRoutes {
         }
 
         console.post("/settings/users") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (tenant, session) = try ConsoleRoutes.signedIn(context, form: form, permission: Self.permission)
             let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces), name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
             let role = form["role"] ?? "", password = form["password"] ?? ""
@@ -34,11 +34,11 @@ struct ConsoleSettingsRoutes {
             } catch is CredentialStore.UserExists {
                 return try await settingsPage(tenant, session, context: context, errors: ["\(email) already has an account."], status: .conflict)
             }
-            return ConsoleRoutes.redirect("/console/settings?notice=" + Self.encoded("Created user \(email) (\(role))."))
+            return ConsoleRoutes.redirect("/console/settings?notice=" + ConsoleForms.queryValue("Created user \(email) (\(role))."))
         }
 
         console.post("/settings/users/{id}/role") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (tenant, session) = try ConsoleRoutes.signedIn(context, form: form, permission: Self.permission)
             let id = try context.parameter("id"), role = form["role"] ?? ""
             guard tenant.roles.permissions(of: role) != nil else { throw Problem(status: .unprocessableContent, title: "Unknown role", detail: "There is no role \(role).") }
@@ -46,11 +46,11 @@ struct ConsoleSettingsRoutes {
             guard try await tenant.database.perform({ try tenant.credentials.setRole(tenantID: tenant.slug, userID: id, role: role, actor: session.identity.actor) }) else {
                 throw Problem.notFound("User \(id)")
             }
-            return ConsoleRoutes.redirect("/console/settings?notice=" + Self.encoded("Role changed to \(role)."))
+            return ConsoleRoutes.redirect("/console/settings?notice=" + ConsoleForms.queryValue("Role changed to \(role)."))
         }
 
         console.post("/settings/tokens") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (tenant, session) = try ConsoleRoutes.signedIn(context, form: form, permission: Self.permission)
             let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces), role = form["role"] ?? ""
             guard !name.isEmpty, tenant.roles.permissions(of: role) != nil else {
@@ -64,17 +64,17 @@ struct ConsoleSettingsRoutes {
         }
 
         console.post("/settings/tokens/{id}/revoke") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (tenant, session) = try ConsoleRoutes.signedIn(context, form: form, permission: Self.permission)
             let id = try context.parameter("id")
             guard try await tenant.database.perform({ try tenant.credentials.revokeToken(tenantID: tenant.slug, idOrPrefix: id, actor: session.identity.actor) }) else {
                 throw Problem.notFound("Token \(id)")
             }
-            return ConsoleRoutes.redirect("/console/settings?notice=" + Self.encoded("Token revoked."))
+            return ConsoleRoutes.redirect("/console/settings?notice=" + ConsoleForms.queryValue("Token revoked."))
         }
 
         console.post("/settings/rules/{id}") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (tenant, session) = try ConsoleRoutes.signedIn(context, form: form, permission: Self.permission)
             let id = try context.parameter("id"), active = form["active"] == "true"
             let store = AutomationStore(database: tenant.database)
@@ -84,11 +84,11 @@ struct ConsoleSettingsRoutes {
                 try store.save(tenantID: tenant.slug, rule: rule)
                 try tenant.services.audit.record(tenantID: tenant.slug, actor: session.identity.actor, action: active ? "automation_rule_enabled" : "automation_rule_disabled", subject: id)
             }
-            return ConsoleRoutes.redirect("/console/settings?notice=" + Self.encoded(active ? "Rule switched on." : "Rule switched off."))
+            return ConsoleRoutes.redirect("/console/settings?notice=" + ConsoleForms.queryValue(active ? "Rule switched on." : "Rule switched off."))
         }
 
         console.post("/settings/jobs/{id}/retry") { request, context -> Response in
-            let form = try await ConsoleRoutes.form(request, context)
+            let form = try await ConsoleForms.read(request, context)
             let (tenant, session) = try ConsoleRoutes.signedIn(context, form: form, permission: Self.permission)
             let id = try context.parameter("id")
             let result = try await tenant.database.perform { try tenant.services.jobs.retry(tenantID: tenant.slug, id: id, actor: session.identity.actor, now: Clock.nowMillis()) }
@@ -99,11 +99,9 @@ struct ConsoleSettingsRoutes {
             case .notRetryable(let status): notice = "A \(status) job cannot be retried."
             case .uniqueKeyTaken: notice = "Another pending job already does this work."
             }
-            return ConsoleRoutes.redirect("/console/settings?notice=" + Self.encoded(notice) + "#jobs")
+            return ConsoleRoutes.redirect("/console/settings?notice=" + ConsoleForms.queryValue(notice) + "#jobs")
         }
     }
-
-    private static func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
 
     private func settingsPage(
         _ tenant: Tenant, _ session: ConsoleSessions.Session, context: AppRequestContext, notice: String = "", errors: [String] = [],
