@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardHost
 
 /// The webhook path under load with wrk, on one database: sandbox and WhatsApp-format webhooks (the WhatsApp
 /// ones with a real `X-Hub-Signature-256`), each committed before its 2xx and then dispatched by the scheduler
@@ -50,31 +51,37 @@ enum WebhookBench {
         try WhatsAppLoad.script(host: "load.localhost", rate: nil).write(to: fullScript, atomically: true, encoding: .utf8)
         try WhatsAppLoad.script(host: "load.localhost", rate: pacedRate).write(to: pacedScript, atomically: true, encoding: .utf8)
 
+        let database = try DatabaseLocation(url: store.url).open()
         let load = ["-t2", "-c32", "-d\(loadDuration)", "--latency"]
         print("    \(store.label): bare route")
         let bare = try Wrk.run(load + [url + "healthz"])
         print("    \(store.label): sandbox webhooks")
-        let sandbox = try Wrk.run(load + ["-s", sandboxScript.path, url])
+        let sandbox = try EndToEnd.measure(database: database) { try Wrk.run(load + ["-s", sandboxScript.path, url]) }
         print("    \(store.label): WhatsApp webhooks (signed)")
-        let whatsAppFull = try Wrk.run(load + ["-s", fullScript.path, url, "--", fullBodies.path, "2"])
+        let whatsAppFull = try EndToEnd.measure(database: database) { try Wrk.run(load + ["-s", fullScript.path, url, "--", fullBodies.path, "2"]) }
         print("    \(store.label): WhatsApp webhooks paced at \(pacedRate) req/s")
         let paced = try Wrk.run(
             ["-t2", "-c\(pacedConnections)", "-d\(pacedDuration)s", "--latency", "-s", pacedScript.path, url, "--", pacedBodies.path, "2"])
 
         let name = "webhook (\(store.label))"
         var results = [BenchResult("bare route /healthz (\(store.label), same server): requests/s", bare.requestsPerSecond, "req/s")]
-        for (path, figures) in [("sandbox", sandbox), ("WhatsApp", whatsAppFull)] {
+        for (path, run) in [("sandbox", sandbox), ("WhatsApp", whatsAppFull)] {
+            let figures = run.wrk
             let ratio = figures.requestsPerSecond / max(bare.requestsPerSecond, 1)
+            let endToEndRatio = run.messagesPerSecond / max(bare.requestsPerSecond, 1)
             results += [
-                BenchResult("\(name), \(path): requests/s at full load", figures.requestsPerSecond, "req/s"),
+                BenchResult("\(name), \(path): requests/s at full load (each committed before its 2xx)", figures.requestsPerSecond, "req/s"),
                 BenchResult("\(name), \(path): p50 latency at full load", figures.p50, "ms"),
                 BenchResult("\(name), \(path): p99 latency at full load", figures.p99, "ms"),
-                BenchResult("\(name), \(path): vs bare route", ratio * 100, "%", target: "≥ 30 %", met: ratio >= 0.3),
+                BenchResult("\(name), \(path): requests/s vs bare route", ratio * 100, "%", target: "≥ 30 %", met: ratio >= 0.3),
                 BenchResult("\(name), \(path): failed requests (non-2xx, socket errors)", Double(figures.failures), "", target: "0", met: figures.failures == 0),
+                BenchResult("\(name), \(path): end to end, messages/s through plugin, rules and queued reply", run.messagesPerSecond, "msg/s"),
+                BenchResult("\(name), \(path): end to end, seconds until the run's \(run.messages) messages were dispatched", run.seconds, "s"),
+                BenchResult("\(name), \(path): end to end vs bare route", endToEndRatio * 100, "%", target: "≥ 30 %", met: endToEndRatio >= 0.3),
             ]
         }
-        if whatsAppFull.requests > bodiesAtFullLoad {
-            results.append(BenchResult("\(name), WhatsApp: requests beyond the signed bodies (repeats, answered as duplicates)", Double(whatsAppFull.requests - bodiesAtFullLoad), ""))
+        if whatsAppFull.wrk.requests > bodiesAtFullLoad {
+            results.append(BenchResult("\(name), WhatsApp: requests beyond the signed bodies (repeats, answered as duplicates)", Double(whatsAppFull.wrk.requests - bodiesAtFullLoad), ""))
         }
         results += [
             BenchResult("\(name), WhatsApp paced at \(pacedRate) req/s (\(pacedConnections) connections): measured rate", paced.requestsPerSecond, "req/s", target: "≥ \(pacedRate * 95 / 100)", met: paced.requestsPerSecond >= Double(pacedRate) * 0.95),
@@ -113,12 +120,18 @@ enum WebhookBench {
 
         """
 
-    /// Sandbox webhooks, a fresh message id and sender per request (cheap enough to build in Lua).
+    /// Sandbox webhooks, a fresh message id and sender per request (cheap enough to build in Lua). Each wrk
+    /// thread numbers its own requests, so the thread number goes into both, or the threads would repeat each other.
     static let sandboxLua = """
+        local threads = 0
+        function setup(thread)
+          thread:set("thread_number", threads)
+          threads = threads + 1
+        end
         counter = 0
         request = function()
           counter = counter + 1
-          local body = '{"from":"+3161' .. string.format("%07d", counter % 10000000) .. '","text":"Hallo","id":"' .. math.random(1, 2^31) .. '-' .. counter .. '"}'
+          local body = '{"from":"+316' .. thread_number .. string.format("%07d", counter % 10000000) .. '","text":"Hallo","id":"' .. thread_number .. '-' .. counter .. '"}'
           return wrk.format("POST", "/webhooks/sandbox", {["Host"] = "load.localhost", ["Content-Type"] = "application/json"}, body)
         end
         """
@@ -139,6 +152,40 @@ enum WebhookBench {
             throw BenchFailure("the host on port \(port) did not become ready")
         }
         return process
+    }
+}
+
+/// A load run followed until the host has dispatched every message it accepted: each one through the plugin and
+/// the automation rules, its reply queued. That end-to-end rate is what the host sustains; the accepted rate
+/// alone can run ahead of it while the dispatch jobs queue up.
+struct EndToEnd {
+    let wrk: WrkFigures
+    /// Messages stored by the run, and the seconds from its start until the last one was dispatched.
+    let messages: Int
+    let seconds: Double
+
+    var messagesPerSecond: Double { Double(messages) / max(seconds, 0.001) }
+
+    static func measure(database: Database, _ load: () throws -> WrkFigures) throws -> EndToEnd {
+        let before = try inboundMessages(database)
+        let started = ContinuousClock.now
+        let figures = try load()
+        while try pendingDispatches(database) > 0 { usleep(50_000) }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return EndToEnd(wrk: figures, messages: try inboundMessages(database) - before, seconds: seconds)
+    }
+
+    private static func inboundMessages(_ database: Database) throws -> Int {
+        try count(database, "SELECT COUNT(*) AS n FROM messages WHERE direction = 'inbound'")
+    }
+
+    private static func pendingDispatches(_ database: Database) throws -> Int {
+        try count(database, "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'message.dispatch' AND status IN ('pending', 'running')")
+    }
+
+    private static func count(_ database: Database, _ sql: String) throws -> Int {
+        Int(try database.read { try $0.query(sql).first?.int("n") } ?? 0)
     }
 }
 

@@ -15,7 +15,7 @@ final class EchoSwiftPlugin: Plugin {
 
     func handleEvent(_ event: Event) throws -> JSON? {
         if event.type != "bench.ping" { try host.put("last_event", event.type, event) }
-        return ["echo": try JSON(encoding: event)]
+        return ["echo": event.json]
     }
 }
 

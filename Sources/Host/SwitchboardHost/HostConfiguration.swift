@@ -20,7 +20,8 @@ public struct HostConfiguration: Sendable {
     public var providerTimeoutMillis = 10_000
     /// How often to pick up tenants changed by other hosts or the CLI (`SWITCHBOARD_TENANT_SYNC_INTERVAL_MS`).
     public var tenantSyncInterval: Duration = .seconds(1)
-    /// How this host runs the durable jobs; `SWITCHBOARD_JOB_LEASE_MS` sets the lease.
+    /// How this host runs the durable jobs; `SWITCHBOARD_JOB_LEASE_MS` sets the lease and
+    /// `SWITCHBOARD_JOB_CONCURRENCY` how many jobs run at once.
     public var scheduler = SchedulerSettings()
     /// How `isolation: process` plugins run.
     public var isolation = IsolationSettings()
@@ -41,6 +42,9 @@ public struct HostConfiguration: Sendable {
         }
         if let millis = try positiveNumber("SWITCHBOARD_JOB_LEASE_MS", environment) {
             configuration.scheduler.lease = .milliseconds(millis)
+        }
+        if let count = try positiveNumber("SWITCHBOARD_JOB_CONCURRENCY", environment) {
+            configuration.scheduler.concurrency = count
         }
         if let directory = environment["SWITCHBOARD_TENANTS_DIR"], !directory.isEmpty {
             configuration.tenantsDirectory = directory

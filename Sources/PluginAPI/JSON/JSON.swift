@@ -61,23 +61,24 @@ public enum JSON: Codable, Sendable, Hashable {
 
     /// Decodes this value into a `Decodable` type.
     public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
-        try JSONDecoder().decode(T.self, from: JSONEncoder().encode(self))
+        try JSONDecoder().decode(T.self, from: Data(serializedBytes()))
     }
 
     /// Encodes any `Encodable` value into a `JSON` value.
     public init(encoding value: some Encodable) throws {
-        self = try JSONDecoder().decode(JSON.self, from: JSONEncoder().encode(value))
+        self = try JSON.parse(bytes: Array(JSONEncoder().encode(value)))
     }
 }
 
 extension JSON {
     /// Parses JSON text.
     public static func parse(_ text: String) throws -> JSON {
-        try parse(bytes: Array(text.utf8))
+        var text = text
+        return try text.withUTF8 { try JSONReader.parse($0) }
     }
 
     /// The deepest nesting of arrays and objects `parse` accepts. Real payloads stay far below it; deeper
-    /// ones are refused up front, since decoding costs grow with the square of the depth.
+    /// ones are refused, so that a hostile document cannot exhaust the stack.
     public static let maxDepth = 32
 
     /// A document nested deeper than `maxDepth`.
@@ -85,30 +86,9 @@ extension JSON {
         public var description: String { "JSON nested deeper than \(JSON.maxDepth) levels" }
     }
 
-    /// Parses JSON bytes; throws `TooDeep` for nesting beyond `maxDepth`.
+    /// Parses JSON bytes; throws `SyntaxError` for bad JSON and `TooDeep` for nesting beyond `maxDepth`.
     public static func parse(bytes: [UInt8]) throws -> JSON {
-        guard nestingDepth(bytes) <= maxDepth else { throw TooDeep() }
-        return try JSONDecoder().decode(JSON.self, from: Data(bytes))
-    }
-
-    /// The deepest nesting of brackets and braces outside strings, in one pass.
-    static func nestingDepth(_ bytes: [UInt8]) -> Int {
-        var depth = 0, deepest = 0, inString = false, escaped = false
-        for byte in bytes {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                deepest = max(deepest, depth)
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
-        }
-        return deepest
+        try bytes.withUnsafeBufferPointer { try JSONReader.parse($0) }
     }
 
     /// Compact JSON text with sorted keys.
@@ -116,11 +96,11 @@ extension JSON {
         String(decoding: try serializedBytes(), as: UTF8.self)
     }
 
-    /// Compact JSON bytes with sorted keys.
+    /// Compact JSON bytes with sorted keys (the form of `JSONEncoder` with `.sortedKeys, .withoutEscapingSlashes`).
     public func serializedBytes() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self))
+        var writer = JSONWriter()
+        try writer.write(self)
+        return writer.bytes
     }
 
     /// The members of an object, or `nil`.

@@ -70,6 +70,28 @@ public struct Event: Codable, Sendable {
         case type, id, data
         case occurredAt = "occurred_at"
     }
+
+    /// Reads an event from its JSON form, as its `Decodable` conformance would.
+    init(json: JSON) throws {
+        guard let type = json["type"]?.stringValue, let id = json["id"]?.stringValue else {
+            throw PluginError.badArgument("an event needs a string type and id")
+        }
+        self.type = type
+        self.id = id
+        switch json["occurred_at"] {
+        case nil, .null?: occurredAt = nil
+        case .number(let millis)? where millis == millis.rounded() && abs(millis) < 9e15: occurredAt = Int64(millis)
+        default: throw PluginError.badArgument("an event's occurred_at must be whole milliseconds")
+        }
+        data = json["data"] ?? .null
+    }
+
+    /// The event as JSON, `{type, id, occurred_at, data}` (`occurred_at` left out when unknown), as it is encoded.
+    public var json: JSON {
+        var members: [String: JSON] = ["type": .string(type), "id": .string(id), "data": data]
+        if let occurredAt { members["occurred_at"] = .number(Double(occurredAt)) }
+        return .object(members)
+    }
 }
 
 /// An HTTP request routed to a plugin.

@@ -127,6 +127,44 @@ struct StorageConformanceTests {
         }
     }
 
+    @Test("shared transactions: callers arriving together each get their result, and a failing one undoes only its own writes",
+          arguments: StorageDriver.allCases)
+    func sharedTransactions(driver: StorageDriver) async throws {
+        try await driver.withDatabase { database in
+            struct Boom: Error {}
+            let insert = "INSERT INTO audit_log (tenant_id, id, occurred_at, actor, action) VALUES ('t', $1, 0, 'a', 'b')"
+            let outcomes = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        do {
+                            let value = try await database.sharedTransaction { connection in
+                                try connection.execute(insert, [.text("\(index)")])
+                                if index % 7 == 0 { throw Boom() }
+                                if index % 11 == 0 { try connection.execute(insert, [.text("\(index)")]) }  // a duplicate key
+                                return index * 2
+                            }
+                            return (index, .success(value))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Result<Int, any Error>]()) { $0[$1.0] = $1.1 }
+            }
+            let stored = Set(try database.read { try $0.query("SELECT id FROM audit_log") }.compactMap { $0.string("id").flatMap(Int.init) })
+            for (index, outcome) in outcomes {
+                switch outcome {
+                case .success(let value):
+                    #expect(value == index * 2 && index % 7 != 0 && index % 11 != 0 && stored.contains(index))
+                case .failure(let error):
+                    #expect(index % 7 == 0 || index % 11 == 0 && error is DatabaseError, "\(index): \(error)")
+                    #expect(!stored.contains(index), "\(index) failed, yet its row was kept")
+                }
+            }
+            #expect(stored.count == (0..<200).filter { $0 % 7 != 0 && $0 % 11 != 0 }.count)
+        }
+    }
+
     @Test("perform runs blocking work for async callers", arguments: StorageDriver.allCases)
     func perform(driver: StorageDriver) async throws {
         try await driver.withDatabase { database in

@@ -2,7 +2,7 @@ import SwitchboardJSON
 
 /// Commits what a webhook brought, exactly once per provider message id.
 ///
-/// One transaction per message: the contact is found or created by phone or email, the
+/// One savepoint per message: the contact is found or created by phone or email, the
 /// conversation found or opened, its 24-hour service window renewed, the message stored,
 /// and a `message.dispatch` job queued for the plugins and automation rules. A message
 /// whose (tenant, channel, provider id) is already stored changes nothing: the unique
@@ -22,13 +22,21 @@ public struct InboundProcessor: Sendable {
 
     private struct Duplicate: Error {}
 
-    /// Stores `message` once. Another host ingesting the same sender at the same moment may win the race to
-    /// create the contact; this transaction then fails on the unique index, and runs again to find it.
+    /// Stores `message` once, in a transaction of its own.
     public func ingest(_ message: InboundMessage, tenant: Tenant, now: Int64 = Clock.nowMillis()) throws -> Outcome {
+        try services.database.transaction { try ingest(message, tenant: tenant, now: now, in: $0) }
+    }
+
+    /// Stores `message` once inside the caller's transaction, in a savepoint: a duplicate leaves nothing behind.
+    /// Another host ingesting the same sender at the same moment may win the race to create the contact; the
+    /// savepoint then fails on the unique index and runs again, and finds that contact.
+    func ingest(_ message: InboundMessage, tenant: Tenant, now: Int64, in connection: SQLConnection) throws -> Outcome {
         var attempt = 1
         while true {
             do {
-                return try ingestOnce(message, tenant: tenant, now: now)
+                return try connection.savepoint { try ingestOnce(message, tenant: tenant, now: now, in: connection) }
+            } catch is Duplicate {
+                return Outcome(duplicate: true, messageID: nil, conversationID: nil, contactID: nil)
             } catch let error as DatabaseError where error.kind == .constraint && attempt < Self.raceAttempts {
                 attempt += 1
             }
@@ -38,40 +46,34 @@ public struct InboundProcessor: Sendable {
     /// How often `ingest` tries when concurrent writers keep winning races on unique indexes.
     static let raceAttempts = 3
 
-    private func ingestOnce(_ message: InboundMessage, tenant: Tenant, now: Int64) throws -> Outcome {
+    private func ingestOnce(_ message: InboundMessage, tenant: Tenant, now: Int64, in connection: SQLConnection) throws -> Outcome {
         let tenantID = tenant.slug
-        do {
-            return try services.database.transaction { connection in
-                let contact = try findOrCreateContact(message, tenantID: tenantID, now: now, in: connection)
-                let (conversation, created) = try conversation(for: message, contactID: contact, tenantID: tenantID, in: connection)
-                let windowEnds = now + Int64(tenant.manifest.messaging.serviceWindowHours) * 3_600_000
-                try connection.execute(
-                    """
-                    UPDATE conversations SET last_inbound_at = $3, last_message_at = $3, service_window_expires_at = $4, updated_at = $3
-                    WHERE tenant_id = $1 AND id = $2
-                    """,
-                    [.text(tenantID), .text(conversation), .integer(now), .integer(windowEnds)])
-                let messageID = Identifier.make()
-                let inserted = try connection.execute(
-                    """
-                    INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, channel, type, content, variables,
-                                          status, provider_message_id, created_at, updated_at)
-                    VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, $8, 'received', $9, $10, $10)
-                    ON CONFLICT DO NOTHING
-                    """,
-                    [.text(tenantID), .text(messageID), .text(conversation), .text(contact), .text(message.channel),
-                     .text(message.type), .text(message.text), .text(try message.details.serialized()),
-                     .text(message.providerMessageID), .integer(now)])
-                guard inserted == 1 else { throw Duplicate() }
-                _ = try services.jobs.schedule(
-                    tenantID: tenantID, pluginID: nil, kind: InboundDispatcher.jobKind, runAt: now,
-                    payload: ["message_id": .string(messageID), "conversation_created": .bool(created)],
-                    uniqueKey: "dispatch:\(messageID)", maxAttempts: 5, in: connection)
-                return Outcome(duplicate: false, messageID: messageID, conversationID: conversation, contactID: contact)
-            }
-        } catch is Duplicate {
-            return Outcome(duplicate: true, messageID: nil, conversationID: nil, contactID: nil)
-        }
+        let contact = try findOrCreateContact(message, tenantID: tenantID, now: now, in: connection)
+        let (conversation, created) = try conversation(for: message, contactID: contact, tenantID: tenantID, in: connection)
+        let windowEnds = now + Int64(tenant.manifest.messaging.serviceWindowHours) * 3_600_000
+        try connection.execute(
+            """
+            UPDATE conversations SET last_inbound_at = $3, last_message_at = $3, service_window_expires_at = $4, updated_at = $3
+            WHERE tenant_id = $1 AND id = $2
+            """,
+            [.text(tenantID), .text(conversation), .integer(now), .integer(windowEnds)])
+        let messageID = Identifier.make()
+        let inserted = try connection.execute(
+            """
+            INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, channel, type, content, variables,
+                                  status, provider_message_id, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, 'inbound', $5, $6, $7, $8, 'received', $9, $10, $10)
+            ON CONFLICT DO NOTHING
+            """,
+            [.text(tenantID), .text(messageID), .text(conversation), .text(contact), .text(message.channel),
+             .text(message.type), .text(message.text), .text(try message.details.serialized()),
+             .text(message.providerMessageID), .integer(now)])
+        guard inserted == 1 else { throw Duplicate() }
+        _ = try services.jobs.schedule(
+            tenantID: tenantID, pluginID: nil, kind: InboundDispatcher.jobKind, runAt: now,
+            payload: ["message_id": .string(messageID), "conversation_created": .bool(created)],
+            uniqueKey: "dispatch:\(messageID)", maxAttempts: 5, in: connection)
+        return Outcome(duplicate: false, messageID: messageID, conversationID: conversation, contactID: contact)
     }
 
     /// Finds or opens the contact and conversation of a thread before any message arrives (Chatwoot's
@@ -85,28 +87,27 @@ public struct InboundProcessor: Sendable {
         }
     }
 
-    /// Applies a delivery receipt; statuses only move forward. Returns whether a message changed.
+    /// Applies a delivery receipt inside the caller's transaction; statuses only move forward.
+    /// Returns whether a message changed.
     @discardableResult
-    public func apply(_ receipt: DeliveryStatus, tenant: Tenant) throws -> Bool {
-        try services.database.transaction { connection in
-            guard let row = try connection.query(
-                "SELECT id, status FROM messages WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3",
-                [.text(tenant.slug), .text(receipt.channel), .text(receipt.providerMessageID)]
-            ).first else { return false }
-            let current = DeliveryStatus.rank[row.string("status") ?? ""] ?? 0
-            guard let next = DeliveryStatus.rank[receipt.status], next > current else { return false }
-            try connection.execute(
-                """
-                UPDATE messages SET status = $3, error_code = $4, error_message = $5, updated_at = $6
-                WHERE tenant_id = $1 AND id = $2
-                """,
-                [.text(tenant.slug), .text(row.string("id") ?? ""), .text(receipt.status), .text(receipt.errorCode),
-                 .text(receipt.errorMessage), .integer(Clock.nowMillis())])
-            services.events.publish(
-                TenantEvent(tenantID: tenant.slug, type: "message.status", data: ["message_id": .string(row.string("id") ?? ""), "status": .string(receipt.status)], source: nil),
-                toPlugins: false)
-            return true
-        }
+    func apply(_ receipt: DeliveryStatus, tenant: Tenant, in connection: SQLConnection) throws -> Bool {
+        guard let row = try connection.query(
+            "SELECT id, status FROM messages WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3",
+            [.text(tenant.slug), .text(receipt.channel), .text(receipt.providerMessageID)]
+        ).first else { return false }
+        let current = DeliveryStatus.rank[row.string("status") ?? ""] ?? 0
+        guard let next = DeliveryStatus.rank[receipt.status], next > current else { return false }
+        try connection.execute(
+            """
+            UPDATE messages SET status = $3, error_code = $4, error_message = $5, updated_at = $6
+            WHERE tenant_id = $1 AND id = $2
+            """,
+            [.text(tenant.slug), .text(row.string("id") ?? ""), .text(receipt.status), .text(receipt.errorCode),
+             .text(receipt.errorMessage), .integer(Clock.nowMillis())])
+        services.events.publish(
+            TenantEvent(tenantID: tenant.slug, type: "message.status", data: ["message_id": .string(row.string("id") ?? ""), "status": .string(receipt.status)], source: nil),
+            toPlugins: false)
+        return true
     }
 
     /// The contact by phone, email or provider contact id (in that order), created when none matches.

@@ -56,7 +56,21 @@ public struct AuditLog: Sendable {
     }
 }
 
-/// Identifiers for new rows.
+/// Identifiers for new rows: random (version 4) UUIDs in lowercase. The bits come from the system generator
+/// (`getrandom`), as Foundation's `UUID()` opens /dev/urandom for each one: a file opened per stored row.
 public enum Identifier {
-    public static func make() -> String { UUID().uuidString.lowercased() }
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        // The version (4) and variant (10) bits of RFC 9562.
+        let words = [generator.next() & ~0xF000 | 0x4000, generator.next() & ~(0xC << 60) | 0x8 << 60]
+        let hex = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for position in 0..<32 {
+            if [8, 12, 16, 20].contains(position) { text.append(UInt8(ascii: "-")) }
+            let word = words[position / 16], shift = UInt64(60 - position % 16 * 4)
+            text.append(hex[Int(word >> shift & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 }

@@ -103,6 +103,9 @@ public protocol Database: Sendable {
     /// aborts the whole transaction on PostgreSQL, so do not catch one and carry on.
     @discardableResult
     func transaction<T>(_ body: (SQLConnection) throws -> T) throws -> T
+    /// Runs `body` in a transaction that callers arriving at the same moment may share (group commit), and
+    /// returns once it has committed. `body` runs in a savepoint of its own: its error undoes only its writes.
+    func sharedTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLConnection) throws -> T) async throws -> T
     /// Runs read-only statements.
     @discardableResult
     func read<T>(_ body: (SQLConnection) throws -> T) throws -> T

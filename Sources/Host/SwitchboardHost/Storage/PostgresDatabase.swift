@@ -39,6 +39,11 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    /// PostgreSQL commits concurrent transactions side by side: each caller gets its own.
+    public func sharedTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLConnection) throws -> T) async throws -> T {
+        try await perform { try self.transaction(body) }
+    }
+
     @discardableResult
     public func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
         try pool.withConnection { try body($0) }

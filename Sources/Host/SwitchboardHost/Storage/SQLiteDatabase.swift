@@ -3,11 +3,13 @@ import Foundation
 
 /// SQLite through libsqlite3, in WAL mode, with one connection that serialises
 /// every statement (SQLite allows one writer at a time anyway) and a cache of
-/// prepared statements.
+/// prepared statements. Every transaction goes through a group commit: transactions asked for at the
+/// same moment share one commit, each in a savepoint of its own.
 public final class SQLiteDatabase: Database, @unchecked Sendable {
     public let dialect = SQLDialect.sqlite
     private let lock = NSLock()
     private let connection: Connection
+    private let group: GroupCommit
 
     /// Opens (and creates) the database at `path`; `:memory:` for a private in-memory one.
     public init(path: String) throws {
@@ -28,9 +30,21 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         try connection.execute("PRAGMA busy_timeout = 5000")
         try connection.execute("PRAGMA foreign_keys = ON")
         self.connection = connection
+        group = GroupCommit { [lock] batch in
+            try Self.exclusiveTransaction(connection, lock: lock) { batch($0) }
+        }
     }
 
+    /// Runs `body` in the next group commit (see `GroupCommit`), waiting for it to commit.
     public func transaction<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+        try Self.exclusiveTransaction(connection, lock: lock, body)
+    }
+
+    public func sharedTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLConnection) throws -> T) async throws -> T {
+        try await group.run(body)
+    }
+
+    private static func exclusiveTransaction<T>(_ connection: Connection, lock: NSLock, _ body: (SQLConnection) throws -> T) throws -> T {
         try lock.withLock {
             try connection.execute("BEGIN IMMEDIATE")
             do {

@@ -49,12 +49,14 @@ struct WebhookSupport: Sendable {
         return Problem(status: .unauthorized, title: "Invalid signature", detail: "The \(kind) webhook signature does not match.")
     }
 
-    /// Commits inbound messages and receipts for a tenant; only after this returns may the webhook answer 2xx.
+    /// Commits inbound messages and receipts for a tenant, all or nothing; only after this returns may the
+    /// webhook answer 2xx. Webhooks arriving together share one commit (`Database.sharedTransaction`).
     func commit(_ messages: [InboundMessage], _ receipts: [DeliveryStatus], tenant: Tenant) async throws -> [InboundProcessor.Outcome] {
         let processor = InboundProcessor(services: services)
-        return try await tenant.database.perform {
-            let outcomes = try messages.map { try processor.ingest($0, tenant: tenant) }
-            for receipt in receipts { try processor.apply(receipt, tenant: tenant) }
+        let now = Clock.nowMillis()
+        return try await tenant.database.sharedTransaction { connection in
+            let outcomes = try messages.map { try processor.ingest($0, tenant: tenant, now: now, in: connection) }
+            for receipt in receipts { try processor.apply(receipt, tenant: tenant, in: connection) }
             return outcomes
         }
     }
