@@ -4,6 +4,8 @@ import Foundation
 /// one commit. The first caller to find no commit under way becomes the leader: on its own thread it takes
 /// every waiting caller, runs each one's work in a savepoint of its own inside a single transaction, commits,
 /// resumes them all, and goes on while more are waiting. A caller alone pays no hand-off to another thread.
+/// (Only async callers use it: the host's blocking transactions keep SQLite's lock order, one at a time,
+/// as a blocking caller waiting on a leader costs a context switch that a burst of them cannot afford.)
 /// A caller whose work throws gets its error with only its own writes undone; a failed commit fails the batch.
 final class GroupCommit: @unchecked Sendable {
     /// Runs `batch` inside one transaction (BEGIN … COMMIT), rolling back and rethrowing on failure.
@@ -36,24 +38,6 @@ final class GroupCommit: @unchecked Sendable {
             submit(Entry(
                 run: { connection in outcome.result = Result { try connection.savepoint { try body(connection) } } },
                 finish: { commitError in continuation.resume(with: commitError.map { .failure($0) } ?? outcome.result) }))
-        }
-    }
-
-    /// Runs `body` in the next shared transaction, blocking the calling thread until that transaction has committed.
-    func runBlocking<T>(_ body: (SQLConnection) throws -> T) throws -> T {
-        try withoutActuallyEscaping(body) { body in
-            let outcome = Outcome<T>()
-            let committed = DispatchSemaphore(value: 0)
-            var commitError: (any Error)?
-            submit(Entry(
-                run: { connection in outcome.result = Result { try connection.savepoint { try body(connection) } } },
-                finish: { error in
-                    commitError = error
-                    committed.signal()
-                }))
-            committed.wait()
-            if let commitError { throw commitError }
-            return try outcome.result.get()
         }
     }
 

@@ -3,8 +3,8 @@ import Foundation
 
 /// SQLite through libsqlite3, in WAL mode, with one connection that serialises
 /// every statement (SQLite allows one writer at a time anyway) and a cache of
-/// prepared statements. Every transaction goes through a group commit: transactions asked for at the
-/// same moment share one commit, each in a savepoint of its own.
+/// prepared statements. Shared transactions (webhook commits) go through a group commit: those asked for
+/// at the same moment share one commit, each in a savepoint of its own.
 public final class SQLiteDatabase: Database, @unchecked Sendable {
     public let dialect = SQLDialect.sqlite
     private let lock = NSLock()
@@ -35,7 +35,6 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in the next group commit (see `GroupCommit`), waiting for it to commit.
     public func transaction<T>(_ body: (SQLConnection) throws -> T) throws -> T {
         try Self.exclusiveTransaction(connection, lock: lock, body)
     }
