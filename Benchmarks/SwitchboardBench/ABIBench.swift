@@ -4,7 +4,8 @@ import SwitchboardHost
 import SwitchboardJSON
 
 /// Plugin call overhead: one event with 1 KB of JSON into the Swift plugin (EchoSwift) and the C plugin
-/// (HelloC) through the ABI, against the same work done directly in Swift (decode the event, encode the echo).
+/// (HelloC) through the ABI, against the same work done directly in Swift (decode the event, encode the echo);
+/// and the same calls to the plugins in a worker process (`isolation: process`), over its socket.
 enum ABIBench {
     static func run(pluginsDirectory: String, logger: Logger) throws -> [BenchResult] {
         let services = HostServices(database: try DatabaseLocation.sqlite(path: ":memory:").open(), logger: logger)
@@ -31,6 +32,12 @@ enum ABIBench {
             let perCall = meanNanoseconds(iterations) { _ = instance.handleEvent(event) }
             results.append(BenchResult("ABI: one \(eventBytes)-byte event into the \(label) (\(id)), per call", perCall / 1000, "µs", target: "< 5 µs", met: perCall < 5000))
             results.append(BenchResult("ABI: \(label) vs direct call", perCall / direct, "×", target: "≤ 3×", met: perCall / direct <= 3))
+            var settings = IsolationSettings()
+            settings.workerExecutable = pluginsDirectory + "/switchboard"
+            let isolated = try PluginInstance(
+                plugin: plugin, tenant: manifest, config: .object([:]), services: services, isolation: .process(timeout: nil), settings: settings)
+            let perIsolatedCall = meanNanoseconds(iterations / 10) { _ = isolated.handleEvent(event) }
+            results.append(BenchResult("ABI: the same event into the \(label) in a worker process (isolation: process), per call", perIsolatedCall / 1000, "µs"))
         }
         return results
     }

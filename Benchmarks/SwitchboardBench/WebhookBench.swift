@@ -28,17 +28,14 @@ enum WebhookBench {
         try FileManager.default.createDirectory(at: tenants, withIntermediateDirectories: true)
         try tenantYAML.write(to: tenants.appendingPathComponent("load.yaml"), atomically: true, encoding: .utf8)
         let whatsApp = WhatsAppLoad(phoneNumberID: phoneNumberID, appSecret: "bench-app-secret-\(UUID().uuidString)")
-        let server = try startHost(
+        let server = try RunningHost.start(
             binary: binary, port: port,
             environment: [
                 "SWITCHBOARD_DATABASE_URL": store.url, "SWITCHBOARD_TENANTS_DIR": tenants.path, "SWITCHBOARD_PLUGINS_DIR": pluginsDirectory,
                 "SWITCHBOARD_BENCH_WA_APP_SECRET": whatsApp.appSecret, "SWITCHBOARD_BENCH_WA_VERIFY_TOKEN": "bench-verify",
                 "SWITCHBOARD_BENCH_WA_ACCESS_TOKEN": "bench-token",
             ])
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
+        defer { server.stop() }
         let url = "http://127.0.0.1:\(port)/"
         let sandboxScript = work.appendingPathComponent("sandbox.lua")
         try sandboxLua.write(to: sandboxScript, atomically: true, encoding: .utf8)
@@ -135,24 +132,6 @@ enum WebhookBench {
           return wrk.format("POST", "/webhooks/sandbox", {["Host"] = "load.localhost", ["Content-Type"] = "application/json"}, body)
         end
         """
-
-    /// Starts `switchboard serve` on `port` with `environment` on top of this process's, and waits until it is ready.
-    static func startHost(binary: String, port: Int, environment: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--port", String(port), "--log-level", "error"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while HTTPProbe.status("http://127.0.0.1:\(port)/readyz") != 200, Date() < deadline { usleep(10_000) }
-        guard HTTPProbe.status("http://127.0.0.1:\(port)/readyz") == 200 else {
-            process.terminate()
-            throw BenchFailure("the host on port \(port) did not become ready")
-        }
-        return process
-    }
 }
 
 /// A load run followed until the host has dispatched every message it accepted: each one through the plugin and

@@ -37,6 +37,16 @@ if let postgres = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES
 } else {
     results.append(BenchResult("webhook (PostgreSQL): not run, no SWITCHBOARD_TEST_POSTGRES_URL (use scripts/with-postgres.sh)", 0, "", target: "runs", met: false))
 }
+print("==> one host, \(ManyTenantsBench.tenantCount) generated tenants")
+results += try ManyTenantsBench.run(
+    binary: binary, pluginsDirectory: binDirectory, directory: work,
+    store: .init(label: "SQLite", url: "sqlite://\(work.appendingPathComponent("many.sqlite").path)"), port: 18185)
+if let postgres = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"], !postgres.isEmpty {
+    // A schema of its own, so the webhook runs' tenant and messages stay out of these figures.
+    results += try ManyTenantsBench.run(
+        binary: binary, pluginsDirectory: binDirectory, directory: work,
+        store: .init(label: "PostgreSQL", url: try PostgresSchema.create("many_tenants", in: postgres)), port: 18186)
+}
 results.append(BenchResult("machine: load average (1 min) at the end", MachineLoad.oneMinute(), ""))
 
 print("")

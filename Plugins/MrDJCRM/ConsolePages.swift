@@ -38,7 +38,7 @@ extension MrDJCRMPlugin {
         let deals: [Deal] = try all(Collections.deals)
         let mine = deals.filter { $0.pipeline == pipeline.name }.sorted { $0.updatedAt > $1.updatedAt }
         let stages = pipeline.stages + StageRules.closed.filter { !pipeline.stages.contains($0) }
-        let canMove = Self.can(request, "crm:write")
+        let canMove = request.can("crm:write")
         var html = "<h1>Pipeline</h1><nav class=\"filters\" aria-label=\"Pipelines\">"
         for other in config.pipelines {
             let current = other.name == pipeline.name ? " class=\"active\" aria-current=\"page\"" : ""
@@ -149,11 +149,6 @@ extension MrDJCRMPlugin {
         html += SVGChart.lines(title: "Revenue per pipeline and month (€)", labels: months, series)
         html += SVGChart.bars(title: "Deals per stage", stages)
         return .page(title: "CRM analytics", html: html + "</div>")
-    }
-
-    private static func can(_ request: HTTPRequest, _ permission: String) -> Bool {
-        let granted = request.identity?["permissions"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        return granted.contains("*") || granted.contains(permission) || granted.contains("\(permission.split(separator: ":")[0]):*")
     }
 
     private static func query(_ value: String) -> String {

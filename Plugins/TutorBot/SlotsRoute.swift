@@ -18,7 +18,7 @@ struct SlotsRoute {
         } ?? 10
         var now = host.now
         if let text = request.query["now"] {
-            guard Identity(request.identity).has("tenant:admin") else { throw PluginError(.denied, code: "forbidden", message: "now needs tenant:admin") }
+            guard request.can("tenant:admin") else { throw PluginError(.denied, code: "forbidden", message: "now needs tenant:admin") }
             guard let parsed = Self.parseTime(text) else { throw PluginError.badArgument("now must be ISO 8601 or epoch milliseconds") }
             now = parsed
         }
@@ -45,15 +45,4 @@ struct SlotsRoute {
         if let millis = Double(text) { return Date(millis: millis) }
         return ISO8601DateFormatter().date(from: text)
     }
-}
-
-/// The caller of a plugin route, from the request's `identity`.
-struct Identity {
-    let permissions: [String]
-
-    init(_ identity: JSON?) {
-        permissions = identity?["permissions"]?.arrayValue?.compactMap(\.stringValue) ?? []
-    }
-
-    func has(_ permission: String) -> Bool { permissions.contains("*") || permissions.contains(permission) }
 }

@@ -120,6 +120,14 @@ public struct HTTPRequest: Codable, Sendable {
         return data
     }
 
+    /// Whether the caller holds `permission` (`area:action`), as the host decides it: the permission itself,
+    /// its area's wildcard (`area:*`) or `*`.
+    public func can(_ permission: String) -> Bool {
+        let granted = identity?["permissions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let area = permission.split(separator: ":").first.map { "\($0):*" } ?? permission
+        return granted.contains("*") || granted.contains(permission) || granted.contains(area)
+    }
+
     /// Decodes the JSON body into `T`, or throws a `badArgument` error naming the problem.
     public func decodeBody<T: Decodable>(as type: T.Type = T.self) throws -> T {
         do {

@@ -23,7 +23,7 @@ struct AdminRoutes {
             let yaml = try await manifestText(&request, context)
             let status = try await database.perform {
                 let tenant = try registry.onboard(yaml: yaml, actor: "platform-admin")
-                return try registry.statuses().first { $0.slug == tenant.slug }
+                return try registry.status(slug: tenant.slug)
             }
             return try JSONResponse(status, status: .created).response()
         }

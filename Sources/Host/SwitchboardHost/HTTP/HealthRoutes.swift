@@ -1,6 +1,7 @@
 import Hummingbird
 
-/// `GET /healthz` (the process answers) and `GET /readyz` (the database answers and every tenant's plugins run).
+/// `GET /healthz` (the process answers) and `GET /readyz` (the database answers and every active tenant runs).
+/// Both are cheap whatever the number of tenants: load balancers poll them.
 struct HealthRoutes {
     let registry: TenantRegistry
 
@@ -14,9 +15,8 @@ struct HealthRoutes {
             } catch {
                 problems.append("database: \(error)")
             }
-            let statuses = (try? await database.perform { try registry.statuses() }) ?? []
-            for status in statuses where status.status == "active" && !status.running {
-                problems.append("tenant \(status.slug): \(status.problem ?? "not running")")
+            for (slug, problem) in registry.startProblems.sorted(by: { $0.key < $1.key }) {
+                problems.append("tenant \(slug): \(problem)")
             }
             guard problems.isEmpty else {
                 throw Problem(status: .serviceUnavailable, title: "Not ready", detail: problems.joined(separator: "; "))

@@ -201,21 +201,31 @@ public final class TenantRegistry: @unchecked Sendable {
         public let problem: String?
     }
 
+    /// Every stored tenant's status. A running tenant's manifest is the parsed one it runs; only the others
+    /// are parsed again, so the list costs no YAML parsing for a host whose tenants all run.
     public func statuses() throws -> [Status] {
-        try storedTenants().map { row in
-            let manifest = try? ManifestParser.parse(row.manifest).0
-            let running = tenant(slug: row.slug)
-            return Status(
-                slug: row.slug, name: manifest?.name ?? row.slug, domains: manifest?.domains ?? [], status: row.status,
-                running: running != nil,
-                plugins: running?.instances.map { "\($0.plugin.id)@\($0.plugin.version)" } ?? [],
-                problem: lock.withLock { problems[row.slug] })
-        }
+        try storedTenants().map(status)
     }
 
-    /// Whether every active stored tenant is running.
-    public var allRunning: Bool {
-        lock.withLock { problems.isEmpty }
+    /// One stored tenant's status, or `nil` for an unknown slug.
+    public func status(slug: String) throws -> Status? {
+        try storedTenants(slug: slug).first.map(status)
+    }
+
+    /// Why active tenants are not running, by slug: what `/readyz` reports, without reading the database.
+    public var startProblems: [String: String] {
+        lock.withLock { problems }
+    }
+
+    private func status(_ row: StoredTenant) -> Status {
+        let running = tenant(slug: row.slug)
+        let manifest = running.flatMap { $0.manifest.source == row.manifest ? $0.manifest : nil }
+            ?? (try? ManifestParser.parse(row.manifest).0)
+        return Status(
+            slug: row.slug, name: manifest?.name ?? row.slug, domains: manifest?.domains ?? [], status: row.status,
+            running: running != nil,
+            plugins: running?.instances.map { "\($0.plugin.id)@\($0.plugin.version)" } ?? [],
+            problem: lock.withLock { problems[row.slug] })
     }
 
     // MARK: Internals
@@ -227,11 +237,14 @@ public final class TenantRegistry: @unchecked Sendable {
         let updatedAt: Int64
     }
 
-    private func storedTenants(updatedAfter: Int64 = -1) throws -> [StoredTenant] {
-        try services.database.read { connection in
-            try connection.query(
-                "SELECT tenant_id, manifest, status, updated_at FROM tenants WHERE updated_at > $1 ORDER BY tenant_id",
-                [.integer(updatedAfter)])
+    /// The stored tenants changed after `updatedAfter`, or the one with `slug` (whenever it changed).
+    private func storedTenants(updatedAfter: Int64 = -1, slug: String? = nil) throws -> [StoredTenant] {
+        let columns = "SELECT tenant_id, manifest, status, updated_at FROM tenants"
+        return try services.database.read { connection in
+            if let slug {
+                return try connection.query("\(columns) WHERE tenant_id = $1", [.text(slug)])
+            }
+            return try connection.query("\(columns) WHERE updated_at > $1 ORDER BY tenant_id", [.integer(updatedAfter)])
         }.map {
             StoredTenant(
                 slug: $0.string("tenant_id") ?? "", manifest: $0.string("manifest") ?? "",
