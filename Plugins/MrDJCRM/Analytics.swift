@@ -36,10 +36,10 @@ extension MrDJCRMPlugin {
     }
 
     /// Every record of a collection, page by page.
-    func all<T: Decodable>(_ collection: String) throws -> [T] {
+    func all<T: Decodable>(_ collection: String, where filter: [String: JSON] = [:]) throws -> [T] {
         var values: [T] = [], after: String?
         repeat {
-            let page = try host.query(collection, as: T.self, after: after, limit: 500)
+            let page = try host.query(collection, as: T.self, where: filter, after: after, limit: 500)
             values += page.records.map(\.value)
             after = page.next
         } while after != nil

@@ -94,8 +94,13 @@ extension MrDJCRMPlugin {
 
     private func dealPage(_ id: String) throws -> HTTPResponse {
         let deal: Deal = try load(Collections.deals, id)
-        let activities: [Activity] = try all(Collections.activities)
-        let quotes: [Quote] = try all(Collections.quotes)
+        var activities: [Activity] = try all(Collections.activities, where: ["deal_id": .string(deal.id)])
+        if let leadID = deal.leadID {
+            let ofDeal = Set(activities.map(\.id))
+            let ofLead: [Activity] = try all(Collections.activities, where: ["lead_id": .string(leadID)])
+            activities += ofLead.filter { !ofDeal.contains($0.id) }
+        }
+        let quotes: [Quote] = try all(Collections.quotes, where: ["deal_id": .string(deal.id)])
         var html = "<p><a href=\"/console/app/crm/board?pipeline=\(Self.query(deal.pipeline))\">← \(HTML.escape(deal.pipeline))</a></p>"
             + "<h1>\(HTML.escape(deal.title))</h1><div class=\"grid\"><div class=\"card\"><dl>"
         for (term, value) in [("Stage", deal.stage), ("Owner", deal.owner), ("Priority", deal.priority), ("Package", deal.package ?? "—"),
@@ -103,12 +108,12 @@ extension MrDJCRMPlugin {
             html += "<dt>\(term)</dt><dd>\(HTML.escape(value))</dd>"
         }
         html += "</dl></div><div class=\"card\"><h2>Quotes</h2><ul>"
-        for quote in quotes where quote.dealID == deal.id {
+        for quote in quotes {
             html += "<li><a href=\"/console/app/crm/quotes/\(HTML.escape(quote.id)).pdf\">\(HTML.escape(quote.id)).pdf</a> · \(HTML.escape(quote.package)) · "
                 + "\(Money.euro(quote.totalCents)) · \(HTML.escape(quote.status))</li>"
         }
         html += "</ul></div></div><h2>Activities</h2><table><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Kind</th><th scope=\"col\">Subject</th><th scope=\"col\">By</th></tr></thead><tbody>"
-        for activity in activities.filter({ $0.dealID == deal.id || ($0.leadID != nil && $0.leadID == deal.leadID) }).sorted(by: { $0.createdAt > $1.createdAt }) {
+        for activity in activities.sorted(by: { $0.createdAt > $1.createdAt }) {
             html += "<tr><td>\(HTML.escape(dateTime(activity.createdAt)))</td><td>\(HTML.escape(activity.kind))</td>"
                 + "<td>\(HTML.escape(activity.subject))</td><td>\(HTML.escape(activity.author))</td></tr>"
         }

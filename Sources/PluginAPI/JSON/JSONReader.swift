@@ -93,6 +93,10 @@ struct JSONReader {
         index += 1
         let start = index
         while index < bytes.count {
+            if index + 8 <= bytes.count, !JSONPlainText.mayEnd(bytes, at: index) {
+                index += 8
+                continue
+            }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let text = try utf8(start..<index)
@@ -218,8 +222,11 @@ struct JSONReader {
         return value
     }
 
+    /// The text of `range`: ASCII taken as it is, anything else validated as UTF-8.
     private func utf8(_ range: Range<Int>) throws -> String {
-        guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else { throw failure("invalid UTF-8") }
+        let slice = UnsafeBufferPointer(rebasing: bytes[range])
+        if JSONPlainText.isASCII(slice) { return String(decoding: slice, as: UTF8.self) }
+        guard let text = String(validating: slice, as: UTF8.self) else { throw failure("invalid UTF-8") }
         return text
     }
 
@@ -242,6 +249,43 @@ struct JSONReader {
 
     private func failure(_ message: String) -> JSON.SyntaxError {
         JSON.SyntaxError(offset: index, message: message)
+    }
+}
+
+/// Eight bytes at a time through the plain part of a string, the bulk of most documents.
+enum JSONPlainText {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether any of the eight bytes at `offset` may end a plain run: a quote, a backslash or a control
+    /// character. It can answer true for a plain word (the caller then looks byte by byte), never false for one that is not.
+    @inline(__always)
+    static func mayEnd(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+        let word = UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self)
+        return hasByte(below: 0x20, word) || hasZero(word ^ ones &* 0x22) || hasZero(word ^ ones &* 0x5C)
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            if UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self) & highBits != 0 { return false }
+            offset += 8
+        }
+        while offset < bytes.count {
+            if bytes[offset] >= 0x80 { return false }
+            offset += 1
+        }
+        return true
+    }
+
+    @inline(__always)
+    private static func hasZero(_ word: UInt64) -> Bool { hasByte(below: 1, word) }
+
+    /// Whether a byte of `word` is below `limit` (at most 0x80).
+    @inline(__always)
+    private static func hasByte(below limit: UInt64, _ word: UInt64) -> Bool {
+        (word &- ones &* limit) & ~word & highBits != 0
     }
 }
 

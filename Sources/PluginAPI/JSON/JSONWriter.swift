@@ -29,11 +29,11 @@ struct JSONWriter {
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
-            for (offset, key) in members.keys.sorted().enumerated() {
+            for (offset, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if offset > 0 { bytes.append(UInt8(ascii: ",")) }
-                write(key)
+                write(member.key)
                 bytes.append(UInt8(ascii: ":"))
-                try write(members[key]!)
+                try write(member.value)
             }
             bytes.append(UInt8(ascii: "}"))
         }
@@ -54,10 +54,17 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
-            var clean = 0
-            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean..<index]))
-                clean = index + 1
+            var index = 0, clean = 0
+            while index < utf8.count {
+                if index + 8 <= utf8.count, !JSONPlainText.mayEnd(utf8, at: index) {
+                    index += 8
+                    continue
+                }
+                let byte = utf8[index]
+                index += 1
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean..<index - 1]))
+                clean = index
                 switch byte {
                 case UInt8(ascii: "\""): append("\\\"")
                 case UInt8(ascii: "\\"): append("\\\\")
@@ -67,7 +74,7 @@ struct JSONWriter {
                 case 0x0D: append("\\r")
                 case 0x09: append("\\t")
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    let hex = Array("0123456789abcdef".utf8)
                     append("\\u00")
                     bytes.append(hex[Int(byte >> 4)])
                     bytes.append(hex[Int(byte & 0x0F)])

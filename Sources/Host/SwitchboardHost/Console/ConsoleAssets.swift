@@ -11,15 +11,9 @@ enum ConsoleAssets {
         router.get("/console/assets/console.js") { _, _ in asset(script, type: "text/javascript; charset=utf-8") }
         router.get("/console/assets/logo") { _, context -> Response in
             let tenant = try context.requireTenant()
-            guard let file = logoFile(tenant), let data = FileManager.default.contents(atPath: file) else { throw Problem.notFound("Logo") }
+            guard let file = tenant.logoFile, let data = FileManager.default.contents(atPath: file) else { throw Problem.notFound("Logo") }
             return asset(Array(data), type: file.hasSuffix(".svg") ? "image/svg+xml" : "image/png")
         }
-    }
-
-    /// The tenant folder's `logo.svg` or `logo.png`, if there is one.
-    static func logoFile(_ tenant: Tenant) -> String? {
-        guard let root = tenant.services.tenantFilesRoot else { return nil }
-        return ["logo.svg", "logo.png"].map { "\(root)/\(tenant.slug)/\($0)" }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
     private static func asset(_ text: String, type: String) -> Response { asset(Array(text.utf8), type: type) }

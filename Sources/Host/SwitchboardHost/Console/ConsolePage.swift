@@ -64,7 +64,7 @@ func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response
 /// served by the host, else the manifest's `logo_url`.
 private func brand(_ tenant: Tenant) -> [String: Any] {
     let branding = tenant.manifest.branding
-    let logo = ConsoleAssets.logoFile(tenant) != nil ? "/console/assets/logo" : (branding.logoURL ?? "")
+    let logo = tenant.logoFile != nil ? "/console/assets/logo" : (branding.logoURL ?? "")
     return [
         "name": branding.name, "logo_url": logo, "primary_color": branding.primaryColor, "accent_color": branding.accentColor,
         "email_sender": branding.emailSender ?? "",

@@ -1,3 +1,4 @@
+import Foundation
 import SwitchboardJSON
 
 /// A tenant as the host serves it: its manifest and its running plugin instances.
@@ -9,6 +10,9 @@ public final class Tenant: Sendable {
     public let roles: RoleBook
     /// Every plugin route of this tenant, with the instance that serves it.
     let routes: [(route: PluginRoute, instance: PluginInstance)]
+    /// The tenant folder's `logo.svg` or `logo.png`, found when the tenant starts (a new logo shows after
+    /// the tenant's next change or restart).
+    public let logoFile: String?
 
     public var slug: String { manifest.slug }
 
@@ -18,6 +22,9 @@ public final class Tenant: Sendable {
         self.services = services
         self.roles = RoleBook(extra: manifest.roles)
         self.routes = instances.flatMap { instance in instance.plugin.routes.map { ($0, instance) } }
+        self.logoFile = services.tenantFilesRoot.flatMap { root in
+            ["logo.svg", "logo.png"].map { "\(root)/\(manifest.slug)/\($0)" }.first { FileManager.default.fileExists(atPath: $0) }
+        }
     }
 
     /// The plugin route matching a request, with its path parameters.
