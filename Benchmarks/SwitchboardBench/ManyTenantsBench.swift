@@ -25,7 +25,7 @@ enum ManyTenantsBench {
         let loadedRSS = host.residentMegabytes()
         print("    \(name): sandbox webhooks to random tenants")
         let script = directory.appendingPathComponent("spread-\(port).lua")
-        try spreadLua.write(to: script, atomically: true, encoding: .utf8)
+        try WebhookBench.sandboxLua(host: "'t' .. math.random(0, \(tenantCount - 1)) .. '.localhost'").write(to: script, atomically: true, encoding: .utf8)
         let database = try DatabaseLocation(url: store.url).open()
         let load = try EndToEnd.measure(database: database) {
             try Wrk.run(["-t2", "-c32", "-d\(WebhookBench.loadDuration)", "--latency", "-s", script.path, "http://127.0.0.1:\(port)/"])
@@ -42,22 +42,6 @@ enum ManyTenantsBench {
             BenchResult("\(name): RSS after the load", host.residentMegabytes(), "MB"),
         ]
     }
-
-    /// Sandbox webhooks, each to a tenant picked at random; message ids and senders unique per wrk thread.
-    static let spreadLua = """
-        local threads = 0
-        function setup(thread)
-          thread:set("thread_number", threads)
-          threads = threads + 1
-        end
-        counter = 0
-        request = function()
-          counter = counter + 1
-          local host = 't' .. math.random(0, \(tenantCount - 1)) .. '.localhost'
-          local body = '{"from":"+316' .. thread_number .. string.format("%07d", counter % 10000000) .. '","text":"Hallo","id":"' .. thread_number .. '-' .. counter .. '"}'
-          return wrk.format("POST", "/webhooks/sandbox", {["Host"] = host, ["Content-Type"] = "application/json"}, body)
-        end
-        """
 }
 
 /// A schema of its own on a PostgreSQL server, as a URL that puts it first on the search path.

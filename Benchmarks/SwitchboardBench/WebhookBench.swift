@@ -38,7 +38,7 @@ enum WebhookBench {
         defer { server.stop() }
         let url = "http://127.0.0.1:\(port)/"
         let sandboxScript = work.appendingPathComponent("sandbox.lua")
-        try sandboxLua.write(to: sandboxScript, atomically: true, encoding: .utf8)
+        try sandboxLua(host: "'load.localhost'").write(to: sandboxScript, atomically: true, encoding: .utf8)
         let fullBodies = work.appendingPathComponent("whatsapp-full.tsv")
         let pacedBodies = work.appendingPathComponent("whatsapp-paced.tsv")
         try whatsApp.writeBodies(to: fullBodies, first: 0, count: bodiesAtFullLoad)
@@ -117,9 +117,11 @@ enum WebhookBench {
 
         """
 
-    /// Sandbox webhooks, a fresh message id and sender per request (cheap enough to build in Lua). Each wrk
-    /// thread numbers its own requests, so the thread number goes into both, or the threads would repeat each other.
-    static let sandboxLua = """
+    /// Sandbox webhooks, a fresh message id and sender per request (cheap enough to build in Lua), each to the
+    /// Host header the Lua expression `host` gives. Each wrk thread numbers its own requests, so the thread
+    /// number goes into both id and sender, or the threads would repeat each other.
+    static func sandboxLua(host: String) -> String {
+        """
         local threads = 0
         function setup(thread)
           thread:set("thread_number", threads)
@@ -129,9 +131,10 @@ enum WebhookBench {
         request = function()
           counter = counter + 1
           local body = '{"from":"+316' .. thread_number .. string.format("%07d", counter % 10000000) .. '","text":"Hallo","id":"' .. thread_number .. '-' .. counter .. '"}'
-          return wrk.format("POST", "/webhooks/sandbox", {["Host"] = "load.localhost", ["Content-Type"] = "application/json"}, body)
+          return wrk.format("POST", "/webhooks/sandbox", {["Host"] = \(host), ["Content-Type"] = "application/json"}, body)
         end
         """
+    }
 }
 
 /// A load run followed until the host has dispatched every message it accepted: each one through the plugin and

@@ -1,13 +1,14 @@
 import Foundation
 @testable import TutorBot
 
-/// Times `suggest_slots` over 21 days (the premium profile) against 1,000 busy events.
+/// Times `suggest_slots` over 21 days (the premium profile) against 1,000 busy events of 15 or 30 minutes
+/// at random quarter hours, which leave about half of the time free.
 let amsterdam = TimeZone(identifier: "Europe/Amsterdam")!
 let now = Date(timeIntervalSince1970: 1_772_434_800)  // Monday 2 March 2026, 08:00 CET
 var generator = SystemRandomNumberGenerator()
 let busy = (0..<1000).map { _ -> BusyInterval in
     let start = now.addingTimeInterval(Double(Int.random(in: 0..<(21 * 96), using: &generator)) * 900)
-    return BusyInterval(start: start, end: start.addingTimeInterval(Double(Int.random(in: 2...8, using: &generator)) * 900))
+    return BusyInterval(start: start, end: start.addingTimeInterval(Double(Int.random(in: 1...2, using: &generator)) * 900))
 }
 let planner = SlotPlanner(profile: PlanningProfile.defaults["premium"]!, timeZone: amsterdam)
 let preferences = SlotPreferences(text: "zondagochtend of woensdagavond")
