@@ -4,8 +4,8 @@ import Foundation
 /// one commit. The first caller to find no commit under way becomes the leader: on its own thread it takes
 /// every waiting caller, runs each one's work in a savepoint of its own inside a single transaction, commits,
 /// resumes them all, and goes on while more are waiting. A caller alone pays no hand-off to another thread.
-/// (Only async callers use it: the host's blocking transactions keep SQLite's lock order, one at a time,
-/// as a blocking caller waiting on a leader costs a context switch that a burst of them cannot afford.)
+/// Only async callers use it (`Database.sharedTransaction`): blocking `transaction` calls take the connection's
+/// lock directly, since a blocking caller that waits for another thread to commit for it pays a context switch.
 /// A caller whose work throws gets its error with only its own writes undone; a failed commit fails the batch.
 final class GroupCommit: @unchecked Sendable {
     /// Runs `batch` inside one transaction (BEGIN … COMMIT), rolling back and rethrowing on failure.
