@@ -34,7 +34,7 @@ enum HostProcessFleet {
         })
     }
 
-    /// Starts `switchboard serve` on the setup host's database and tenants, with a short tenant sync and job lease.
+    /// Starts `switchboard serve` on the setup host's database, tenants and plugins, with a short tenant sync and job lease.
     static func start(like setup: SwitchboardHost) async throws -> HostProcess {
         let configuration = setup.configuration
         let databaseURL =
@@ -45,6 +45,7 @@ enum HostProcessFleet {
         return try await HostProcess(environment: [
             "SWITCHBOARD_DATABASE_URL": databaseURL,
             "SWITCHBOARD_TENANTS_DIR": configuration.tenantsDirectory ?? "",
+            "SWITCHBOARD_PLUGINS_DIR": configuration.pluginsDirectory,
             "SWITCHBOARD_DATA_DIR": configuration.dataDirectory,
             "SWITCHBOARD_ADMIN_TOKEN": adminToken,
             "SWITCHBOARD_TENANT_SYNC_INTERVAL_MS": "100",

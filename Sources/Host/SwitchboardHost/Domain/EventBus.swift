@@ -48,6 +48,7 @@ public final class EventBus: @unchecked Sendable {
     private let lock = NSLock()
     private var subscribers: [Subscriber] = []
     private var relays: [@Sendable (TenantEvent) -> Void] = []
+    private var remoteObservers: [@Sendable (TenantEvent) -> Void] = []
 
     public init() {}
 
@@ -76,13 +77,20 @@ public final class EventBus: @unchecked Sendable {
         lock.withLock { relays.append(relay) }
     }
 
-    /// Hands an event published on another host to this host's streams only: the tenant's plugins had it
-    /// there, and it is not relayed again.
+    /// Hands `observer` every event that arrives from another host, for the host's own bookkeeping (a plugin
+    /// reloaded there is reloaded here). It runs on the relay's thread: hand slow work off.
+    public func observeOtherHosts(_ observer: @escaping @Sendable (TenantEvent) -> Void) {
+        lock.withLock { remoteObservers.append(observer) }
+    }
+
+    /// Hands an event published on another host to this host's streams and observers only: the tenant's
+    /// plugins had it there, and it is not relayed again.
     public func deliverFromOtherHost(_ event: TenantEvent) {
         var event = event
         event.deliverToPlugins = false
-        let listeners = lock.withLock { streams.values.filter { $0.tenantID == event.tenantID } }
+        let (listeners, observers) = lock.withLock { (streams.values.filter { $0.tenantID == event.tenantID }, remoteObservers) }
         for listener in listeners { listener.continuation.yield(event) }
+        for observer in observers { observer(event) }
     }
 
     /// Publishes an event. With `toPlugins` false, the tenant's plugins have had it already

@@ -34,6 +34,10 @@ public final class TenantRegistry: @unchecked Sendable {
         self.isolation = isolation
         self.logger = services.logger
         services.events.subscribe { [weak self] event in await self?.deliver(event) }
+        services.events.observeOtherHosts { [weak self] event in
+            guard event.type == Self.pluginReloadedEvent, let self else { return }
+            Task { self.reloadAsAnotherHostDid(event) }
+        }
     }
 
     // MARK: Lookup
@@ -156,11 +160,17 @@ public final class TenantRegistry: @unchecked Sendable {
         }
     }
 
+    /// The event a reload publishes (`{plugin, from, to}`): a tenant's console streams see it, and every other
+    /// host sharing the database reloads the same plugin for the tenant when it arrives there.
+    static let pluginReloadedEvent = "plugin.reloaded"
+
     /// Hot swap: loads the current build of `pluginID` from the plugins directory and switches the running tenant to a
     /// new instance of it, without a restart. Requests already inside the old instance finish there; it is destroyed
     /// when the last of them lets go of it. Throws `PluginLoadError` or `PluginInstanceError`; on error nothing changes.
+    /// - Parameter announce: whether to publish `plugin.reloaded`, so the other hosts reload too (not when
+    ///   this reload answers another host's).
     @discardableResult
-    public func reload(_ running: Tenant, pluginID: String, actor: String) throws -> PluginInstance {
+    public func reload(_ running: Tenant, pluginID: String, actor: String, announce: Bool = true) throws -> PluginInstance {
         guard let reference = running.manifest.plugins.first(where: { $0.id == pluginID }) else {
             throw PluginInstanceError(pluginID: pluginID, tenantID: running.slug, message: "the tenant does not run this plugin")
         }
@@ -185,7 +195,28 @@ public final class TenantRegistry: @unchecked Sendable {
             tenantID: running.slug, actor: actor, action: "plugin_reloaded", subject: pluginID,
             details: ["from": .string(previous), "to": .string(plugin.version), "isolation": .string(reference.isolation.name)])
         logger.info("plugin reloaded", metadata: ["tenant": "\(running.slug)", "plugin": "\(pluginID)", "from": "\(previous)", "to": "\(plugin.version)"])
+        if announce {
+            services.events.publish(
+                TenantEvent(
+                    tenantID: running.slug, type: Self.pluginReloadedEvent,
+                    data: ["plugin": .string(pluginID), "from": .string(previous), "to": .string(plugin.version)], source: nil),
+                toPlugins: false)
+        }
         return instance
+    }
+
+    /// Reloads the plugin another host reloaded for one of its tenants, from this host's plugins directory.
+    private func reloadAsAnotherHostDid(_ event: TenantEvent) {
+        guard let pluginID = event.data["plugin"]?.stringValue, let running = tenant(slug: event.tenantID),
+              running.instance(of: pluginID) != nil
+        else { return }
+        do {
+            _ = try reload(running, pluginID: pluginID, actor: "platform-admin (through another host)", announce: false)
+        } catch {
+            logger.error("could not reload a plugin another host reloaded", metadata: [
+                "tenant": "\(event.tenantID)", "plugin": "\(pluginID)", "error": "\(error)",
+            ])
+        }
     }
 
     // MARK: Status
