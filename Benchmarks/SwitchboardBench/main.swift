@@ -26,26 +26,22 @@ results += try SuggestSlotsBench.run(executable: ProcessInfo.processInfo.environ
 let binary = binDirectory + "/switchboard"
 print("==> start-up and memory")
 results += try StartupBench.run(binary: binary, pluginsDirectory: binDirectory, demoTenants: repository + "/tenants", directory: work)
-print("==> webhook path under load (wrk)")
-results += try WebhookBench.run(
-    binary: binary, pluginsDirectory: binDirectory, directory: work,
-    store: .init(label: "SQLite", url: "sqlite://\(work.appendingPathComponent("webhook.sqlite").path)"), port: 18183)
 // scripts/with-postgres.sh (which `make bench` runs this under) exports the throwaway server's URL.
-if let postgres = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"], !postgres.isEmpty {
-    results += try WebhookBench.run(
-        binary: binary, pluginsDirectory: binDirectory, directory: work, store: .init(label: "PostgreSQL", url: postgres), port: 18184)
-} else {
+let postgres = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+func sqlite(_ file: String) -> WebhookBench.Store { .init(label: "SQLite", url: "sqlite://\(work.appendingPathComponent(file).path)") }
+print("==> webhook path under load (wrk)")
+for (store, port) in [(sqlite("webhook.sqlite"), 18183)] + (postgres.map { [(WebhookBench.Store(label: "PostgreSQL", url: $0), 18184)] } ?? []) {
+    results += try WebhookBench.run(binary: binary, pluginsDirectory: binDirectory, directory: work, store: store, port: port)
+}
+if postgres == nil {
     results.append(BenchResult("webhook (PostgreSQL): not run, no SWITCHBOARD_TEST_POSTGRES_URL (use scripts/with-postgres.sh)", 0, "", target: "runs", met: false))
 }
 print("==> one host, \(ManyTenantsBench.tenantCount) generated tenants")
-results += try ManyTenantsBench.run(
-    binary: binary, pluginsDirectory: binDirectory, directory: work,
-    store: .init(label: "SQLite", url: "sqlite://\(work.appendingPathComponent("many.sqlite").path)"), port: 18185)
-if let postgres = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"], !postgres.isEmpty {
-    // A schema of its own, so the webhook runs' tenant and messages stay out of these figures.
-    results += try ManyTenantsBench.run(
-        binary: binary, pluginsDirectory: binDirectory, directory: work,
-        store: .init(label: "PostgreSQL", url: try PostgresSchema.create("many_tenants", in: postgres)), port: 18186)
+// On PostgreSQL in a schema of its own, so the webhook runs' tenant and messages stay out of these figures.
+let manyTenantStores = [(sqlite("many.sqlite"), 18185)]
+    + (try postgres.map { [(WebhookBench.Store(label: "PostgreSQL", url: try PostgresSchema.create("many_tenants", in: $0)), 18186)] } ?? [])
+for (store, port) in manyTenantStores {
+    results += try ManyTenantsBench.run(binary: binary, pluginsDirectory: binDirectory, directory: work, store: store, port: port)
 }
 results.append(BenchResult("machine: load average (1 min) at the end", MachineLoad.oneMinute(), ""))
 
