@@ -83,6 +83,25 @@ struct TenancyHTTPTests {
         }
     }
 
+    @Test("GET /metrics needs the admin token and counts requests by route and status, and jobs by kind and outcome")
+    func metrics() async throws {
+        let host = try TestEnvironment.demoHost()
+        let kind = "metrics.\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try host.services.jobs.schedule(tenantID: "mrdj", pluginID: nil, kind: kind, runAt: 0, payload: [:], uniqueKey: nil, maxAttempts: 3)
+        _ = await SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test").runDue(limit: 10)
+        try await host.buildApplication().test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get, headers: Self.admin) { response in
+                #expect(response.status == .ok && response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                let text = String(buffer: response.body)
+                let healthz = text.split(separator: "\n").first { $0.hasPrefix("hb_requests{") && $0.contains(#"http_route="/healthz""#) }
+                #expect(healthz?.contains(#"http_response_status_code="200""#) == true, "\(text)")
+                #expect(text.contains(#"switchboard_jobs{kind="\#(kind)",outcome="dead"} 1"#), "a job kind without a handler is dead at once")
+            }
+        }
+    }
+
     @Test("a tenant onboarded through POST /admin/v1/tenants answers at once, and DELETE disables it")
     func onboardingWithoutRestart() async throws {
         let host = try TestEnvironment.demoHost()

@@ -26,7 +26,9 @@ public struct SwitchboardHost: Sendable {
     /// The HTTP router: platform routes, tenant routes and the plugins' routes.
     public func buildRouter() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        _ = HostMetrics.registry  // swift-metrics reports into it from the first request on
         router.addMiddleware {
+            MetricsMiddleware()
             RequestLogMiddleware()
             ProblemMiddleware()
             TenantMiddleware(registry: registry, trustedProxies: configuration.trustedProxies)
@@ -34,6 +36,7 @@ public struct SwitchboardHost: Sendable {
             PluginRouteMiddleware()
         }
         HealthRoutes(registry: registry).register(on: router)
+        MetricsRoutes(adminToken: configuration.adminToken).register(on: router)
         AdminRoutes(registry: registry, adminToken: configuration.adminToken).register(on: router)
         AdminConsoleRoutes(registry: registry, adminToken: configuration.adminToken).register(on: router)
         let api = APIRoutes(router: router)

@@ -17,6 +17,15 @@ public enum JobResolution: Sendable, Equatable {
     case retry(at: Int64, error: String)
     /// Into the dead-letter list (`dead`), with the error kept in `last_error`.
     case dead(error: String)
+
+    /// `done`, `retry` or `dead`.
+    public var name: String {
+        switch self {
+        case .done: "done"
+        case .retry: "retry"
+        case .dead: "dead"
+        }
+    }
 }
 
 /// The scheduler's side of the job store: claims under a lease, heartbeats, outcomes and rescue.

@@ -11,7 +11,7 @@ struct TenantMiddleware: RouterMiddleware {
     /// Peer IP addresses whose `X-Forwarded-Host` is believed.
     let trustedProxies: Set<String>
 
-    static let platformPaths = ["/healthz", "/readyz", "/admin/"]
+    static let platformPaths = ["/healthz", "/readyz", "/metrics", "/admin/"]
     /// Provider webhooks may arrive on one shared platform URL; their adapters find the tenant in the payload.
     static let sharedPaths = ["/webhooks/"]
 

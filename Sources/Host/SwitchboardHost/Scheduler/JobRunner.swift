@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOPosix
 import Synchronization
 import SwitchboardJSON
@@ -136,6 +137,7 @@ struct JobRunner: Sendable {
                 logger.warning("a job finished after its lease was lost; its outcome is dropped", metadata: metadata(job))
                 return false
             }
+            Counter(label: "switchboard_jobs", dimensions: [("kind", job.record.kind), ("outcome", resolution.name)]).increment()
             switch resolution {
             case .done: logger.debug("job done", metadata: metadata(job))
             case .retry(let at, let error): logger.info("job failed; retrying", metadata: metadata(job, ["error": "\(error)", "run_at": "\(at)"]))
