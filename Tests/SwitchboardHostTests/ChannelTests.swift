@@ -277,7 +277,8 @@ struct ChannelTests {
 
     @Test("POST /api/v1/messages/send answers 422 with the policy reason for a blocked send, 202 for a sent one")
     func sendEndpoint() async throws {
-        let (yaml, _) = Self.tenant(graph: "http://127.0.0.1:9")
+        // No quiet hours, so the sandbox send goes at once whatever the time of day.
+        let (yaml, _) = Self.tenant(graph: "http://127.0.0.1:9", extra: "messaging: {allowed_hours: \"00:00-24:00\"}")
         let host = try TestEnvironment.host(manifests: ["lq": yaml])
         let token = try host.token("lq", role: "agent")
         try await host.buildApplication().test(.router) { client in

@@ -49,6 +49,16 @@ struct PluginIsolationTests {
         }
     }
 
+    /// Runs `body` over HTTP against the tenants of `host(clock:)`: "fragile" without a token, "steady" as a viewer.
+    static func run(_ body: @escaping @Sendable (TestClock, _ fragile: APIClient, _ steady: APIClient) async throws -> Void) async throws {
+        let clock = TestClock()
+        let host = try Self.host(clock: clock)
+        let token = try host.token("steady", role: "viewer")
+        try await host.buildApplication().test(.router) { client in
+            try await body(clock, APIClient(client: client, host: "fragile.localhost"), APIClient(client: client, host: "steady.localhost", token: token))
+        }
+    }
+
     /// Whether process `pid` is gone (killed and reaped).
     static func isGone(_ pid: JSON?) -> Bool {
         guard let pid = pid?.doubleValue else { return false }
@@ -57,13 +67,7 @@ struct PluginIsolationTests {
 
     @Test("a segfaulting plugin answers 503 for its tenant only, and serves again from a new worker after the backoff")
     func crashIsContained() async throws {
-        let clock = TestClock()
-        let host = try Self.host(clock: clock)
-        let token = try host.token("steady", role: "viewer")
-        try await host.buildApplication().test(.router) { client in
-            let fragile = APIClient(client: client, host: "fragile.localhost")
-            let steady = APIClient(client: client, host: "steady.localhost", token: token)
-
+        try await Self.run { clock, fragile, steady in
             let first = try await fragile.get("/api/ok")
             #expect(first.status == .ok && first.json["ok"] == true)
             let firstPID = try #require(first.json["pid"]?.doubleValue)
@@ -90,12 +94,7 @@ struct PluginIsolationTests {
 
     @Test("a hanging plugin hits its timeout: 503, the worker is killed, and a new one serves after the backoff")
     func hangIsKilled() async throws {
-        let clock = TestClock()
-        let host = try Self.host(clock: clock)
-        let token = try host.token("steady", role: "viewer")
-        try await host.buildApplication().test(.router) { client in
-            let fragile = APIClient(client: client, host: "fragile.localhost")
-            let steady = APIClient(client: client, host: "steady.localhost", token: token)
+        try await Self.run { clock, fragile, steady in
             let first = try await fragile.get("/api/ok")
             #expect(first.status == .ok)
 

@@ -20,7 +20,7 @@ final class CommsHarness: @unchecked Sendable {
     static func config(periods: String) -> String {
         """
         messaging:
-          allowed_hours: "00:00-23:59"
+          allowed_hours: "00:00-24:00"
         egress: ["127.0.0.1"]
         plugins:
           - id: chargecars-comms

@@ -41,9 +41,7 @@ struct LeadQualifierCRMIntakeTests {
                 // One job at a time: a CRM post holds a thread-pool thread while MrDJCRM answers it on another.
                 lq.batch = 1
 
-                let contactID = try #require(try await lq.optIn(client).json["contact_id"]?.stringValue)
-                await lq.settle(advancing: .seconds(6 * 60))
-                try await lq.inbound(client, "ja")
+                let contactID = try await lq.agreedLead(client)
                 try await lq.inbound(client, "jo klar")
                 try await lq.inbound(client, "ca. 250")
                 try await lq.inbound(client, "Kann mich ein Berater anrufen?")

@@ -42,10 +42,7 @@ struct LeadQualifierComplianceTests {
     @Test("consent revoked by STOP over WhatsApp: follow-ups cancelled, a scheduled campaign blocked at delivery, new marketing refused, service replies still go")
     func stopBlocksMarketing() async throws {
         try await LeadQualifierHarness.run { lq, client in
-            _ = try await lq.optIn(client)
-            await lq.settle(advancing: .seconds(6 * 60))
-            try await lq.inbound(client, "ja")
-            let contactID = try lq.contactID()
+            let contactID = try await lq.agreedLead(client)
             let api = lq.api(client)
             let campaign = try await api.post("/api/v1/messages/send", [
                 "contact_id": .string(contactID), "channel": "whatsapp", "type": "template", "template_name": "lead_followup_48h_v1",
@@ -93,10 +90,7 @@ struct LeadQualifierComplianceTests {
     @Test("GDPR: export returns everything on the contact, revoke-consent blocks marketing and cancels it, delete erases; all audited")
     func privacy() async throws {
         try await LeadQualifierHarness.run { lq, client in
-            _ = try await lq.optIn(client)
-            await lq.settle(advancing: .seconds(6 * 60))
-            try await lq.inbound(client, "ja")
-            let contactID = try lq.contactID()
+            let contactID = try await lq.agreedLead(client)
             let api = lq.api(client)
             let viewer = APIClient(client: client, host: "lq.localhost", token: try lq.host.token("lq", role: "viewer"))
             #expect(try await viewer.post("/privacy/export", ["contact_id": .string(contactID)]).status == .forbidden)

@@ -192,6 +192,14 @@ final class LeadQualifierHarness: @unchecked Sendable {
 
     func api(_ client: some TestClientProtocol) -> APIClient { APIClient(client: client, host: "lq.localhost", token: token) }
 
+    /// A lead who opted in, had the welcome and answered "ja": their contact id.
+    func agreedLead(_ client: some TestClientProtocol) async throws -> String {
+        _ = try await optIn(client)
+        await settle(advancing: .seconds(6 * 60))
+        try await inbound(client, "ja")
+        return try contactID()
+    }
+
     /// The contact's conversation as the core API shows it.
     func conversation(_ contactID: String) throws -> Conversation? {
         try host.services.conversations.list(tenantID: "lq", filter: ["contact_id": contactID], page: PageRequest(limit: 5)).data.first

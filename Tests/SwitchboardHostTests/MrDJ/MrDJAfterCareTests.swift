@@ -16,6 +16,15 @@ struct MrDJAfterCareTests {
         return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
     }
 
+    /// When the plugin plans an event of `date` (`yyyy-MM-dd`) to start: 19:00 in Amsterdam, in epoch milliseconds.
+    static func eventStart(_ date: String) -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Amsterdam")!
+        let parts = date.split(separator: "-").compactMap { Int($0) }
+        let start = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: 19))!
+        return Int64(start.timeIntervalSince1970 * 1000)
+    }
+
     @Test("the quote mail's link accepts the quote once, like the API; a forged token is a 403 problem; the PDF carries the logo")
     func acceptLinkAndLogo() async throws {
         try await MrDJHarness.run { harness in
@@ -91,14 +100,18 @@ struct MrDJAfterCareTests {
         try await MrDJHarness.run { harness in
             try await harness.host.buildApplication().test(.router) { client in
                 let sales = try harness.api(client)
-                let (dealID, quoteID) = try await harness.quotedDeal(sales, date: Self.date(inDays: 10))
+                let date = Self.date(inDays: 10)
+                let start = Self.eventStart(date), hour: Int64 = 3_600_000, day = 24 * hour
+                // The event ends six hours after it starts; the evaluation waits for business hours (a weekend or holidays: days).
+                let end = start + 6 * hour
+                let (dealID, quoteID) = try await harness.quotedDeal(sales, date: date)
                 _ = try await harness.pay(client, sales, quoteID: quoteID)
-                await harness.settle(ahead: .seconds(8 * 86_400))
+                await harness.settle(until: start - 2 * day)
                 let subjects = { harness.smtp.messages.map { ReceivedMail($0.data).subject } }
                 #expect(!subjects().contains { $0.contains("checklist") }, "not yet: two days before")
                 #expect(harness.server.requests.filter { $0.path == "/sms" }.isEmpty)
 
-                await harness.settle(ahead: .seconds(9 * 86_400 + 6 * 3600))
+                await harness.settle(until: start - 23 * hour)
                 let checklist = try #require(harness.smtp.messages.map { ReceivedMail($0.data) }.first { $0.subject.contains("checklist") })
                 #expect(checklist.text.contains("Stroom"))
                 let sms = try #require(harness.server.requests.first { $0.path == "/sms" })
@@ -106,14 +119,14 @@ struct MrDJAfterCareTests {
                 #expect(smsBody["to"] == "+31612345678" && smsBody["text"]?.stringValue?.contains("morgen is het zover") == true)
                 #expect(!subjects().contains { $0.contains("review") })
 
-                await harness.settle(ahead: .seconds(14 * 86_400))
+                await harness.settle(until: end + 5 * day)
                 let review = try #require(harness.smtp.messages.map { ReceivedMail($0.data) }.first { $0.subject.contains("review") })
                 #expect(review.text.contains("https://example.com/review/mrdj"))
                 #expect(try harness.tasks(assignee: "Bart").contains { $0.title.hasPrefix("Evaluatie:") })
                 #expect(try await sales.get("/api/crm/deals/\(dealID)").json["stage"] == "Evaluatie")
                 #expect(try !harness.tasks(assignee: "Bart").contains { $0.title.hasPrefix("Upsell:") })
 
-                await harness.settle(ahead: .seconds(45 * 86_400))
+                await harness.settle(until: end + 35 * day)
                 #expect(try harness.tasks(assignee: "Bart").filter { $0.title.hasPrefix("Upsell:") }.count == 1)
                 let blocked = try harness.host.services.audit.entries(tenantID: "mrdj", action: "policy_blocked_send")
                 #expect(blocked.isEmpty, "the policy let every after-care message through")

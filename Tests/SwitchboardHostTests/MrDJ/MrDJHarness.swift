@@ -70,7 +70,7 @@ final class MrDJHarness: @unchecked Sendable {
             timezone: Europe/Amsterdam
             branding: {name: Mr. DJ, primary_color: "#111111", accent_color: "#d4af37"}
             messaging:
-              allowed_hours: "00:00-23:59"
+              allowed_hours: "00:00-24:00"
             channels:
               sandbox: {}
               sms:
@@ -111,7 +111,12 @@ final class MrDJHarness: @unchecked Sendable {
 
     /// Runs every due job (mail deliveries among them) at the test clock, caught up with real time plus `ahead`.
     func settle(ahead: Duration = .zero) async {
-        clock.advance(to: Clock.nowMillis() + ahead.inMilliseconds)
+        await settle(until: Clock.nowMillis() + ahead.inMilliseconds)
+    }
+
+    /// Runs every job due by `time` (epoch milliseconds) at the test clock set to that time.
+    func settle(until time: Int64) async {
+        clock.advance(to: time)
         for _ in 0..<20 where await scheduler.runDue(limit: 20) > 0 {}
     }
 

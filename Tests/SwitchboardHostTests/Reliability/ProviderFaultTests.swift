@@ -20,7 +20,7 @@ struct ProviderFaultTests {
         return manifest(slug: slug, domain: "\(slug).localhost", channels: """
               whatsapp: {phone_number_id: "\(phoneNumberID)", verify_token: \(env("v")), app_secret: \(env("s")), access_token: \(env("t")), api_base: "\(graph)/v21.0"}
             messaging:
-              allowed_hours: "00:00-23:59"
+              allowed_hours: "00:00-24:00"
             """)
     }
 

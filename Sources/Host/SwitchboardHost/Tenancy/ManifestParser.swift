@@ -303,7 +303,7 @@ public struct ManifestParser {
         var settings = MessagingSettings()
         guard let node else { return settings }
         guard let mapping = node.mapping else {
-            issue("messaging", node, "must be a mapping with quiet_hours, business_hours_only, service_window_hours")
+            issue("messaging", node, "must be a mapping with allowed_hours, business_hours_only, service_window_hours")
             return settings
         }
         for (key, value) in mapping {
