@@ -18,7 +18,7 @@ public struct HostConfiguration: Sendable {
     public var trustedProxies: Set<String> = []
     /// How long an outbound provider call may take before it counts as a timeout (and is retried).
     public var providerTimeoutMillis = 10_000
-    /// How often to pick up tenants changed by other hosts or the CLI (`SWITCHBOARD_TENANT_SYNC_INTERVAL_MS`).
+    /// How often to pick up tenants changed and plugins reloaded by other hosts or the CLI (`SWITCHBOARD_TENANT_SYNC_INTERVAL_MS`).
     public var tenantSyncInterval: Duration = .seconds(1)
     /// How this host runs the durable jobs; `SWITCHBOARD_JOB_LEASE_MS` sets the lease and
     /// `SWITCHBOARD_JOB_CONCURRENCY` how many jobs run at once.

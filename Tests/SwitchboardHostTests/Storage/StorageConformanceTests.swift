@@ -10,7 +10,7 @@ struct StorageConformanceTests {
     static let tables = [
         "schema_migrations", "tenants", "plugin_records", "contacts", "contact_labels", "jobs", "messages", "audit_log",
         "users", "api_tokens", "conversations", "conversation_labels", "labels", "tasks", "templates", "automation_rules",
-        "automation_runs", "calendar_events", "channel_subscriptions", "console_sessions",
+        "automation_runs", "calendar_events", "channel_subscriptions", "console_sessions", "plugin_reloads",
     ]
     /// Indexes that serve a query across all tenants on purpose: the scheduler's claim of due jobs.
     static let crossTenantIndexes: Set<String> = ["jobs_claim"]

@@ -48,7 +48,6 @@ public final class EventBus: @unchecked Sendable {
     private let lock = NSLock()
     private var subscribers: [Subscriber] = []
     private var relays: [@Sendable (TenantEvent) -> Void] = []
-    private var remoteObservers: [@Sendable (TenantEvent) -> Void] = []
 
     public init() {}
 
@@ -77,20 +76,13 @@ public final class EventBus: @unchecked Sendable {
         lock.withLock { relays.append(relay) }
     }
 
-    /// Hands `observer` every event that arrives from another host, for the host's own bookkeeping (a plugin
-    /// reloaded there is reloaded here). It runs on the relay's thread: hand slow work off.
-    public func observeOtherHosts(_ observer: @escaping @Sendable (TenantEvent) -> Void) {
-        lock.withLock { remoteObservers.append(observer) }
-    }
-
-    /// Hands an event published on another host to this host's streams and observers only: the tenant's
+    /// Hands an event published on another host to this host's streams only: the tenant's
     /// plugins had it there, and it is not relayed again.
     public func deliverFromOtherHost(_ event: TenantEvent) {
         var event = event
         event.deliverToPlugins = false
-        let (listeners, observers) = lock.withLock { (streams.values.filter { $0.tenantID == event.tenantID }, remoteObservers) }
+        let listeners = lock.withLock { streams.values.filter { $0.tenantID == event.tenantID } }
         for listener in listeners { listener.continuation.yield(event) }
-        for observer in observers { observer(event) }
     }
 
     /// Publishes an event. With `toPlugins` false, the tenant's plugins have had it already

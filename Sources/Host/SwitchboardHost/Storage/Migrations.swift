@@ -337,6 +337,17 @@ public enum Migrations {
             "ALTER TABLE messages ADD COLUMN idempotency_key TEXT",
             "CREATE UNIQUE INDEX messages_idempotency ON messages (tenant_id, idempotency_key)",
         ]),
+        Migration(version: 9, name: "plugin-reloads", statements: [
+            """
+            CREATE TABLE plugin_reloads (
+                tenant_id TEXT NOT NULL,
+                plugin_id TEXT NOT NULL,
+                generation BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, plugin_id)
+            )
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet recorded in `schema_migrations`, each in its own

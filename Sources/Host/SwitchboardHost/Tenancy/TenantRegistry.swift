@@ -27,17 +27,19 @@ public final class TenantRegistry: @unchecked Sendable {
     static let syncOverlapMillis: Int64 = 10_000
     /// The newest `updated_at` this host has applied.
     private var syncedThrough: Int64 = -1
+    private let reloadLog: PluginReloadLog
+    /// The reload generation of each tenant's plugin this host runs (`PluginReloadLog.Entry.key`).
+    private var runningGenerations: [String: Int64] = [:]
+    /// The newest reload this host has applied; `nil` before the first sync.
+    private var reloadsSyncedThrough: Int64?
 
     public init(catalog: PluginCatalog, services: HostServices, isolation: IsolationSettings = IsolationSettings()) {
         self.catalog = catalog
         self.services = services
         self.isolation = isolation
         self.logger = services.logger
+        self.reloadLog = PluginReloadLog(database: services.database)
         services.events.subscribe { [weak self] event in await self?.deliver(event) }
-        services.events.observeOtherHosts { [weak self] event in
-            guard event.type == Self.pluginReloadedEvent, let self else { return }
-            Task { self.reloadAsAnotherHostDid(event) }
-        }
     }
 
     // MARK: Lookup
@@ -158,19 +160,35 @@ public final class TenantRegistry: @unchecked Sendable {
         if let newest = rows.map(\.updatedAt).max() {
             lock.withLock { syncedThrough = max(syncedThrough, newest) }
         }
+        try syncReloads()
     }
 
-    /// The event a reload publishes (`{plugin, from, to}`): a tenant's console streams see it, and every other
-    /// host sharing the database reloads the same plugin for the tenant when it arrives there.
+    /// The event a reload publishes (`{plugin, from, to}`), for the tenant's live streams.
     static let pluginReloadedEvent = "plugin.reloaded"
 
     /// Hot swap: loads the current build of `pluginID` from the plugins directory and switches the running tenant to a
     /// new instance of it, without a restart. Requests already inside the old instance finish there; it is destroyed
     /// when the last of them lets go of it. Throws `PluginLoadError` or `PluginInstanceError`; on error nothing changes.
-    /// - Parameter announce: whether to publish `plugin.reloaded`, so the other hosts reload too (not when
-    ///   this reload answers another host's).
+    /// The reload is recorded in the database, and every other host sharing it reloads the plugin at its next sync.
     @discardableResult
-    public func reload(_ running: Tenant, pluginID: String, actor: String, announce: Bool = true) throws -> PluginInstance {
+    public func reload(_ running: Tenant, pluginID: String, actor: String) throws -> PluginInstance {
+        let (instance, previous) = try swap(running, pluginID: pluginID)
+        let generation = try services.database.transaction { connection in
+            try audit(reloadOf: instance, previous: previous, tenantID: running.slug, actor: actor, in: connection)
+            return try reloadLog.recordReload(tenantID: running.slug, pluginID: pluginID, in: connection)
+        }
+        lock.withLock { runningGenerations[PluginReloadLog.Entry.key(tenantID: running.slug, pluginID: pluginID)] = generation }
+        services.events.publish(
+            TenantEvent(
+                tenantID: running.slug, type: Self.pluginReloadedEvent,
+                data: ["plugin": .string(pluginID), "from": .string(previous), "to": .string(instance.plugin.version)], source: nil),
+            toPlugins: false)
+        return instance
+    }
+
+    /// Switches `running` to a new instance of the plugins directory's current build of `pluginID`.
+    /// Returns the instance and the version it replaced.
+    private func swap(_ running: Tenant, pluginID: String) throws -> (PluginInstance, previous: String) {
         guard let reference = running.manifest.plugins.first(where: { $0.id == pluginID }) else {
             throw PluginInstanceError(pluginID: pluginID, tenantID: running.slug, message: "the tenant does not run this plugin")
         }
@@ -190,33 +208,41 @@ public final class TenantRegistry: @unchecked Sendable {
         guard current else {
             throw PluginInstanceError(pluginID: pluginID, tenantID: running.slug, message: "the tenant changed during the reload; try again")
         }
-        let previous = running.instance(of: pluginID)?.plugin.version ?? ""
-        try services.audit.record(
-            tenantID: running.slug, actor: actor, action: "plugin_reloaded", subject: pluginID,
-            details: ["from": .string(previous), "to": .string(plugin.version), "isolation": .string(reference.isolation.name)])
-        logger.info("plugin reloaded", metadata: ["tenant": "\(running.slug)", "plugin": "\(pluginID)", "from": "\(previous)", "to": "\(plugin.version)"])
-        if announce {
-            services.events.publish(
-                TenantEvent(
-                    tenantID: running.slug, type: Self.pluginReloadedEvent,
-                    data: ["plugin": .string(pluginID), "from": .string(previous), "to": .string(plugin.version)], source: nil),
-                toPlugins: false)
-        }
-        return instance
+        return (instance, running.instance(of: pluginID)?.plugin.version ?? "")
     }
 
-    /// Reloads the plugin another host reloaded for one of its tenants, from this host's plugins directory.
-    private func reloadAsAnotherHostDid(_ event: TenantEvent) {
-        guard let pluginID = event.data["plugin"]?.stringValue, let running = tenant(slug: event.tenantID),
-              running.instance(of: pluginID) != nil
-        else { return }
-        do {
-            _ = try reload(running, pluginID: pluginID, actor: "platform-admin (through another host)", announce: false)
-        } catch {
-            logger.error("could not reload a plugin another host reloaded", metadata: [
-                "tenant": "\(event.tenantID)", "plugin": "\(pluginID)", "error": "\(error)",
-            ])
+    private func audit(reloadOf instance: PluginInstance, previous: String, tenantID: String, actor: String, in connection: SQLConnection) throws {
+        try services.audit.record(
+            tenantID: tenantID, actor: actor, action: "plugin_reloaded", subject: instance.plugin.id,
+            details: ["from": .string(previous), "to": .string(instance.plugin.version), "isolation": .string(instance.isolation.name)],
+            in: connection)
+        logger.info("plugin reloaded", metadata: [
+            "tenant": "\(tenantID)", "plugin": "\(instance.plugin.id)", "from": "\(previous)", "to": "\(instance.plugin.version)",
+        ])
+    }
+
+    /// Reloads the plugins another host reloaded since the last sync, as `PluginReloadLog` records them.
+    /// The first sync only notes the generations: the tenants it started loaded the current libraries.
+    private func syncReloads() throws {
+        let since = lock.withLock { reloadsSyncedThrough }
+        let entries = try reloadLog.entries(updatedAfter: (since ?? 0) - Self.syncOverlapMillis)
+        for entry in entries where lock.withLock({ (runningGenerations[entry.key] ?? 0) < entry.generation }) {
+            if since != nil, let running = tenant(slug: entry.tenantID), running.instance(of: entry.pluginID) != nil {
+                do {
+                    let (instance, previous) = try swap(running, pluginID: entry.pluginID)
+                    try services.database.transaction { connection in
+                        try audit(reloadOf: instance, previous: previous, tenantID: entry.tenantID, actor: "platform-admin (through another host)", in: connection)
+                    }
+                } catch {
+                    logger.error("could not reload a plugin another host reloaded", metadata: [
+                        "tenant": "\(entry.tenantID)", "plugin": "\(entry.pluginID)", "error": "\(error)",
+                    ])
+                }
+            }
+            lock.withLock { runningGenerations[entry.key] = entry.generation }
         }
+        let newest = entries.map(\.updatedAt).max() ?? 0
+        lock.withLock { reloadsSyncedThrough = max(reloadsSyncedThrough ?? 0, newest) }
     }
 
     // MARK: Status
