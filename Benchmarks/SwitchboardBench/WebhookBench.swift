@@ -104,7 +104,7 @@ enum WebhookBench {
             access_token: env:SWITCHBOARD_BENCH_WA_ACCESS_TOKEN
             api_base: http://127.0.0.1:9/v21.0
         messaging:
-          allowed_hours: "00:00-23:59"
+          allowed_hours: "00:00-24:00"
         automation_rules:
           - name: thanks
             event: message_created
