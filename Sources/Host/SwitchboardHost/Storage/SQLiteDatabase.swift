@@ -29,12 +29,6 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         try connection.execute("PRAGMA synchronous = NORMAL")
         try connection.execute("PRAGMA busy_timeout = 5000")
         try connection.execute("PRAGMA foreign_keys = ON")
-        // SQLite copies the log back into the database inside the commit that fills it past this many pages
-        // (4 KiB each), holding the one connection meanwhile. The default, 1,000, does it every few hundred
-        // webhooks and copies the same hot index pages each time: `make bench` measured 20 % more webhooks
-        // a second at 10,000. The log file is cut back to 64 MiB whenever it starts over.
-        try connection.execute("PRAGMA wal_autocheckpoint = 10000")
-        try connection.execute("PRAGMA journal_size_limit = 67108864")
         self.connection = connection
         group = GroupCommit { [lock] batch in
             try Self.exclusiveTransaction(connection, lock: lock) { batch($0) }
