@@ -190,6 +190,17 @@ struct ChannelTests {
         }
     }
 
+    @Test("Twilio: the media list follows NumMedia, at most ten; a huge count (found by make soak) no longer sizes it")
+    func twilioMediaCount() throws {
+        let base = ["MessageSid": "SM1", "From": "+14155550100", "MediaUrl0": "https://api.twilio.com/m0", "MediaContentType0": "image/png"]
+        func media(_ count: String) -> [JSON] {
+            TwilioWebhook.message(base.merging(["NumMedia": count]) { _, new in new })?.details["media"]?.arrayValue ?? []
+        }
+        #expect(media("1").map { $0["url"] } == ["https://api.twilio.com/m0"])
+        #expect(media("0").isEmpty && media("-5").isEmpty)
+        #expect(media("99999999999999").count == TwilioWebhook.maxMedia)
+    }
+
     @Test("Twilio: a signed message lands, a forged signature is a 401, status callbacks update delivery")
     func twilioWebhook() async throws {
         let (yaml, _) = Self.tenant(graph: "http://127.0.0.1:9")

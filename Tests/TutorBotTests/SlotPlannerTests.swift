@@ -79,6 +79,10 @@ struct SlotPlannerTests {
         #expect(profiles["premium"] == PlanningProfile.defaults["premium"])
         #expect(throws: PluginError.self) { try PlanningProfile.resolve(overrides: ["new": ["durationMinutes": 30]]) }
         #expect(throws: PluginError.self) { try PlanningProfile.resolve(overrides: ["new": ["slot_step_minutes": 0]]) }
+        #expect(throws: PluginError.self, "a year is the furthest a search looks") {
+            try PlanningProfile.resolve(overrides: ["new": ["days_ahead": 100_000_000]])
+        }
+        #expect(try PlanningProfile.resolve(overrides: ["new": ["days_ahead": 366]])["new"]?.daysAhead == 366)
     }
 
     @Test("the lead time keeps a start exactly at now + min_lead_minutes, and drops one a minute earlier")

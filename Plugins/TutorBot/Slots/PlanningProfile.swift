@@ -61,7 +61,7 @@ struct PlanningProfile: Codable, Equatable, Sendable {
 
     /// Rejects settings that could never yield a slot or would loop forever.
     func validate(_ name: String) throws {
-        guard durationMinutes > 0, slotStepMinutes > 0, daysAhead >= 0, minLeadMinutes >= 0,
+        guard durationMinutes > 0, slotStepMinutes > 0, (0...366).contains(daysAhead), minLeadMinutes >= 0,
             bufferBeforeMin >= 0, bufferAfterMin >= 0, (0...23).contains(earliestHour), (0...24).contains(latestHour),
             (allowedWeekdays ?? []).allSatisfy({ (0...6).contains($0) })
         else { throw PluginError.badArgument("profiles.\(name) has a setting out of range") }

@@ -63,11 +63,15 @@ struct TwilioWebhook {
         return Data(Crypto.hmacSHA1(key: Array(token.utf8), data: Array(data.utf8))).base64EncodedString()
     }
 
+    /// The most media Twilio attaches to one message.
+    static let maxMedia = 10
+
     static func message(_ values: [String: String]) -> InboundMessage? {
         guard let sid = values["MessageSid"] ?? values["SmsSid"], let from = values["From"] else { return nil }
         let whatsapp = from.hasPrefix("whatsapp:")
         var details: [String: JSON] = [:]
-        let mediaCount = Int(values["NumMedia"] ?? "0") ?? 0
+        // Twilio sends at most ten media per message; a larger count must not size the list.
+        let mediaCount = min(Int(values["NumMedia"] ?? "0") ?? 0, maxMedia)
         if mediaCount > 0 {
             details["media"] = .array((0..<mediaCount).map { index in
                 ["url": .string(values["MediaUrl\(index)"] ?? ""), "content_type": .string(values["MediaContentType\(index)"] ?? "")]
