@@ -25,7 +25,7 @@ final class TutorBotPlugin: Plugin {
         let config = try TutorBotConfig(config: context.config, tenant: context.tenant)
         flow = ConversationFlow(host: context.host, config: config)
         history = LabelHistory(host: context.host, timeZone: config.timeZone)
-        try history.scheduleToday()
+        try history.scheduleNext()
     }
 
     func runJob(_ job: Job) throws -> JSON? {

@@ -116,7 +116,7 @@ struct ConsolePluginPagesTests {
 
 @Suite("Plugin dashboards in the console")
 struct PluginDashboardTests {
-    @Test("TutorBot: the daily label snapshot job stores the counts, and the dashboard draws them with today's")
+    @Test("TutorBot: the daily label snapshot job stores the counts once a day, and the dashboard draws them with today's")
     func tutorBotDashboard() async throws {
         let host = try AutomationTests.tutorbot()
         _ = try host.services.credentials.createUser(tenantID: "tutorbot", email: "tutor@tutorbot.test", name: "Tutor", role: "admin", password: "correct horse battery", actor: "test")
@@ -128,6 +128,10 @@ struct PluginDashboardTests {
         #expect(await scheduler.runDue(limit: 10) >= 1)
         let next = try host.services.jobs.list(tenantID: "tutorbot", pluginID: "tutorbot", status: "pending", kind: "analytics.label_snapshot")
         #expect(next.count == 1 && next[0].runAt > Clock.nowMillis(), "and the snapshot schedules tomorrow's")
+        let tenant = try #require(host.registry.tenant(slug: "tutorbot"))
+        _ = try host.registry.reload(tenant, pluginID: "tutorbot", actor: "test")
+        let afterRestart = try host.services.jobs.list(tenantID: "tutorbot", pluginID: "tutorbot", status: "pending", kind: "analytics.label_snapshot")
+        #expect(afterRestart.map(\.id) == next.map(\.id), "a restarted instance keeps today's counts and schedules nothing new")
         try await host.buildApplication().test(.router) { client in
             let browser = ConsoleBrowser(client, domain: "tutorbot.localhost")
             _ = try await browser.signIn("tutor@tutorbot.test", "correct horse battery")

@@ -10,15 +10,27 @@ struct LabelHistory {
     let host: PluginAPI.Host
     let timeZone: TimeZone
 
-    /// Makes sure today's snapshot job exists (a no-op when it is already pending).
-    func scheduleToday() throws {
-        _ = try host.scheduleJob(kind: Self.jobKind, runAt: host.now, uniqueKey: "label-snapshot-\(day(host.now))")
+    /// Makes sure the next snapshot job exists: today's when today has no stored counts yet, else tomorrow's.
+    /// Scheduling is a no-op while that day's job is pending, so an instance restart neither doubles the job
+    /// nor replaces the counts taken after midnight with later ones.
+    func scheduleNext() throws {
+        let now = host.now
+        if try host.get(Self.collection, day(now), as: JSON.self) == nil {
+            _ = try host.scheduleJob(kind: Self.jobKind, runAt: now, uniqueKey: "label-snapshot-\(day(now))")
+        } else {
+            try scheduleTomorrow(after: now)
+        }
     }
 
     /// Stores today's counts and schedules tomorrow's snapshot for shortly after local midnight.
     func snapshot() throws {
         let now = host.now
         try host.put(Self.collection, day(now), try Analytics(host: host).labelCounts())
+        try scheduleTomorrow(after: now)
+    }
+
+    /// Schedules the snapshot for five minutes past the next local midnight.
+    private func scheduleTomorrow(after now: Date) throws {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let tomorrow = calendar.date(byAdding: DateComponents(day: 1, minute: 5), to: calendar.startOfDay(for: now)) ?? now.addingTimeInterval(86_400)
