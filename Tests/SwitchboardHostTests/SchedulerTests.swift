@@ -302,6 +302,29 @@ struct SchedulerTests {
         #expect(try Self.job(host, inFlight).status == "done")
     }
 
+    @Test("an idle worker wakes when the next job is due, and when this host commits a due job, not at its next poll")
+    func idleWorkerWakesForDueJobs() async throws {
+        let host = try Self.host { $0.pollInterval = .seconds(3600) }
+        _ = Self.counting(host)
+        let scheduler = Self.scheduler(host) { $0.concurrency = 1 }
+        func done(_ id: String) async throws -> Bool {
+            try await eventually { try Self.job(host, id).status == "done" }
+        }
+        let timed = try Self.schedule(host, "count", at: Clock.nowMillis() + 300)
+
+        try await testGracefulShutdown { trigger in
+            let service = Task { await scheduler.run() }
+            // Nothing was due at start: the worker slept until the job's time, not for the hour-long poll.
+            #expect(try await done(timed))
+            let wakeups = host.services.jobs.wakeups
+            #expect(try await eventually { wakeups.wouldWake(runAt: Clock.nowMillis() + 60_000) }, "the worker is asleep for the poll interval")
+            let now = try Self.schedule(host, "count", at: Clock.nowMillis())
+            #expect(try await done(now), "the commit woke it")
+            trigger.triggerGracefulShutdown()
+            await service.value
+        }
+    }
+
     @Test("a job that overruns the shutdown grace is cancelled and handed back, its attempt not counted")
     func gracefulShutdownHandsBackAnOverrunningJob() async throws {
         let host = try Self.host {

@@ -17,15 +17,6 @@ struct DatabaseFaultTests {
         let contentType: String?
     }
 
-    /// Polls `condition` until it holds; false when it never did (a bound, not a timing assertion).
-    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<600 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
     @Test("a restart answers 503 problem+json meanwhile, /readyz goes false then true, the host reconnects and loses no acknowledged write")
     func restartUnderLoad() async throws {
         let postgres = try PrivatePostgres.start()
@@ -55,18 +46,18 @@ struct DatabaseFaultTests {
                 }
             }
             func created() -> Int { sent.value.filter { $0.status == 201 }.count }
-            #expect(try await Self.eventually { created() >= 20 })
+            #expect(try await eventually { created() >= 20 })
 
             try postgres.halt()
             let down = try await api.get("/readyz")
             #expect(down.status == .serviceUnavailable && down.headers[.contentType]?.hasPrefix("application/problem+json") == true)
             let during = sent.value.count
-            #expect(try await Self.eventually { sent.value.count >= during + 20 }, "requests go on during the outage")
+            #expect(try await eventually { sent.value.count >= during + 20 }, "requests go on during the outage")
 
             try postgres.resume()
-            #expect(try await Self.eventually { try await api.get("/readyz").status == .ok }, "readiness comes back once PostgreSQL is up")
+            #expect(try await eventually { try await api.get("/readyz").status == .ok }, "readiness comes back once PostgreSQL is up")
             let before = created()
-            #expect(try await Self.eventually { created() >= before + 20 }, "the host reconnected: creates succeed again")
+            #expect(try await eventually { created() >= before + 20 }, "the host reconnected: creates succeed again")
             stop.value = true
             await load.value
 

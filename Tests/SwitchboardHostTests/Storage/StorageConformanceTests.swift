@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import SwitchboardJSON
 import Testing
@@ -112,6 +113,31 @@ struct StorageConformanceTests {
         }
     }
 
+    @Test("after-commit actions run once the transaction commits, after the row is visible, and never after a rollback", arguments: StorageDriver.allCases)
+    func afterCommit(driver: StorageDriver) async throws {
+        try await driver.withDatabase { database in
+            struct Boom: Error {}
+            /// What each action saw: the committed row count, or -1 from the rolled-back transaction's.
+            final class Seen: Sendable { let counts = Mutex<[Int64?]>([]) }
+            let seen = Seen()
+            @Sendable func count() -> Int64? {
+                try? database.read { try $0.query("SELECT COUNT(*) AS n FROM audit_log") }.first?.int("n")
+            }
+            try database.transaction { connection in
+                try connection.execute("INSERT INTO audit_log (tenant_id, id, occurred_at, actor, action) VALUES ('t', '1', 0, 'a', 'b')")
+                connection.afterCommit { seen.counts.withLock { $0.append(count()) } }
+                #expect(seen.counts.withLock { $0.isEmpty }, "nothing runs before the commit")
+            }
+            #expect(seen.counts.withLock { $0 } == [1], "it ran once, and saw the committed row")
+            _ = try? database.transaction { connection in
+                connection.afterCommit { seen.counts.withLock { $0.append(-1) } }
+                throw Boom()
+            }
+            try database.transaction { try $0.execute("DELETE FROM audit_log") }
+            #expect(seen.counts.withLock { $0 } == [1], "the rolled-back transaction's action never ran, not even at the next commit")
+        }
+    }
+
     @Test("a constraint violation is a .constraint error, and the database carries on", arguments: StorageDriver.allCases)
     func constraintViolation(driver: StorageDriver) async throws {
         try await driver.withDatabase { database in
@@ -194,7 +220,7 @@ struct StorageConformanceTests {
     @Test("concurrent attribute merges on one contact lose no update", arguments: StorageDriver.allCases)
     func noLostAttributeUpdates(driver: StorageDriver) async throws {
         try await driver.withDatabase { database in
-            let contacts = ContactStore(database: database)
+            let contacts = ContactStore(database: database, jobs: JobStore(database: database))
             let contact = try contacts.create(tenantID: "t", name: "Busy", phone: nil, email: nil)
             await withTaskGroup(of: Void.self) { group in
                 for writer in 0..<8 {

@@ -20,6 +20,8 @@ public struct Contact: Codable, Sendable {
 /// Tenant-scoped access to contacts. Every query is filtered by `tenantID`.
 public struct ContactStore: Sendable {
     public let database: Database
+    /// Where contact changes schedule their Chatwoot sync.
+    public let jobs: JobStore
 
     public enum Selector: Sendable {
         case id(String), phone(String), email(String)
@@ -144,7 +146,7 @@ public struct ContactStore: Sendable {
             }
             let updated = try find(tenantID: tenantID, .id(id), in: connection)
             if let updated, !(attributes.isEmpty && addLabels.isEmpty && removeLabels.isEmpty) {
-                try ChatwootSync.schedule(updated, tenantID: tenantID, jobs: JobStore(database: database), in: connection)
+                try ChatwootSync.schedule(updated, tenantID: tenantID, jobs: jobs, in: connection)
             }
             return updated
         }

@@ -43,6 +43,13 @@ extension JobStore {
             .sorted { $0.record.runAt < $1.record.runAt }
     }
 
+    /// When the soonest pending job is due (epoch ms), whether or not that is past; `nil` when none is pending.
+    public func nextDue() throws -> Int64? {
+        try database.read { connection in
+            try connection.query("SELECT run_at FROM jobs WHERE status = 'pending' ORDER BY run_at LIMIT 1").first?.int("run_at")
+        }
+    }
+
     /// The claim statement: `$1` worker, `$2` lease end, `$3` now, `$4` limit. Its subquery is meant to be served by
     /// the `jobs_claim` index, whatever the number of pending jobs (the benchmark checks the plan).
     public static func claimStatement(_ dialect: SQLDialect) -> String {

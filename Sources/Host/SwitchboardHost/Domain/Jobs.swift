@@ -43,6 +43,8 @@ public struct JobRecord: Codable, Sendable {
 /// Tenant-scoped job storage: schedule, cancel, list and retry. The scheduler's side is in JobQueue.swift.
 public struct JobStore: Sendable {
     public let database: Database
+    /// Wakes this host's idle scheduler workers when a job due before their next look commits.
+    public let wakeups = JobWakeups()
 
     public struct Scheduled: Encodable, Sendable {
         public let id: String
@@ -76,7 +78,12 @@ public struct JobStore: Sendable {
             """,
             [.text(tenantID), .text(id), .text(pluginID), .text(kind), .text(try payload.serialized()),
              .integer(runAt), .integer(Int64(maxAttempts)), .text(uniqueKey), .integer(now)])
-        if inserted > 0 { return Scheduled(id: id, created: true) }
+        if inserted > 0 {
+            if wakeups.wouldWake(runAt: runAt) {
+                connection.afterCommit { [wakeups] in wakeups.wake() }
+            }
+            return Scheduled(id: id, created: true)
+        }
         let existing = try connection.query(
             """
             SELECT id FROM jobs WHERE tenant_id = $1 AND unique_key = $2 AND status IN ('pending', 'running')

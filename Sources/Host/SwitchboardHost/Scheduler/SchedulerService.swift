@@ -97,13 +97,25 @@ public struct SchedulerService: Service {
         }
     }
 
-    /// One worker: runs due jobs one at a time and waits `pollInterval` whenever none is due.
+    /// One worker: runs due jobs one at a time. When none is due it sleeps until the next pending job is due,
+    /// at most `pollInterval` (jobs scheduled by other hosts are found then), and sooner when this host commits
+    /// a job due before that (`JobWakeups`).
     private func work() async {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let seen = store.wakeups.current
             if await runDue(limit: 1) == 0 {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
+                let idle = await idleTime()
+                try? await cancelWhenGracefulShutdown { [store, now] in
+                    await store.wakeups.sleep(for: idle, now: now(), unlessWokenSince: seen)
+                }
             }
         }
+    }
+
+    /// How long an idle worker sleeps: until the soonest pending job is due, between 1 ms and `pollInterval`.
+    private func idleTime() async -> Duration {
+        guard let next = try? await store.database.perform({ [store] in try store.nextDue() }) else { return settings.pollInterval }
+        return min(max(.milliseconds(next - now()), .milliseconds(1)), settings.pollInterval)
     }
 
     /// Rescues expired leases at start, then every half lease.

@@ -85,6 +85,23 @@ public protocol SQLConnection {
     func execute(_ sql: String, _ parameters: [SQLValue]) throws -> Int
     /// Runs a query and returns its rows.
     func query(_ sql: String, _ parameters: [SQLValue]) throws -> [Row]
+    /// Runs `action` after the current transaction commits, outside the database's locks; never when the
+    /// transaction rolls back. Meant for hints such as waking workers: an action registered in a savepoint
+    /// that was rolled back still runs when the enclosing transaction commits.
+    func afterCommit(_ action: @escaping @Sendable () -> Void)
+}
+
+/// The `afterCommit` actions of a connection's current transaction.
+struct CommitActions {
+    private var actions: [@Sendable () -> Void] = []
+
+    mutating func append(_ action: @escaping @Sendable () -> Void) { actions.append(action) }
+
+    /// The actions registered so far, leaving none.
+    mutating func take() -> [@Sendable () -> Void] {
+        defer { actions = [] }
+        return actions
+    }
 }
 
 extension SQLConnection {

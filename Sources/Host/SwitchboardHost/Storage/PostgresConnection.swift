@@ -5,6 +5,8 @@ import Foundation
 final class PostgresConnection: SQLConnection {
     /// The libpq connection, for this type and its extensions only.
     let handle: OpaquePointer
+    /// What to run once the current transaction has committed.
+    var commitActions = CommitActions()
 
     /// Connects to `url`; libpq takes what the URL leaves out from its environment (PGHOST, PGSSLMODE, …).
     init(url: String) throws {
@@ -82,6 +84,10 @@ final class PostgresConnection: SQLConnection {
                 throw DatabaseError(kind: .statement, message: "the transaction was rolled back because a statement in it failed")
             }
         }
+    }
+
+    func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        commitActions.append(action)
     }
 
     func rollback() {

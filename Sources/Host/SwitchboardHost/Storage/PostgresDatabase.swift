@@ -26,17 +26,21 @@ public final class PostgresDatabase: Database {
 
     @discardableResult
     public func transaction<T>(_ body: (SQLConnection) throws -> T) throws -> T {
-        try pool.withConnection { connection in
+        let (result, committed) = try pool.withConnection { connection in
+            _ = connection.commitActions.take()
             try connection.execute("BEGIN")
             do {
                 let result = try body(connection)
                 try connection.commit()
-                return result
+                return (result, connection.commitActions.take())
             } catch {
                 connection.rollback()
+                _ = connection.commitActions.take()
                 throw error
             }
         }
+        committed.forEach { $0() }
+        return result
     }
 
     /// PostgreSQL commits concurrent transactions side by side: each caller gets its own.

@@ -44,17 +44,21 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     }
 
     private static func exclusiveTransaction<T>(_ connection: Connection, lock: NSLock, _ body: (SQLConnection) throws -> T) throws -> T {
-        try lock.withLock {
+        let (result, committed) = try lock.withLock {
+            _ = connection.commitActions.take()
             try connection.execute("BEGIN IMMEDIATE")
             do {
                 let result = try body(connection)
                 try connection.execute("COMMIT")
-                return result
+                return (result, connection.commitActions.take())
             } catch {
                 _ = try? connection.execute("ROLLBACK")
+                _ = connection.commitActions.take()
                 throw error
             }
         }
+        committed.forEach { $0() }
+        return result
     }
 
     public func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
@@ -70,6 +74,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     final class Connection: SQLConnection {
         let handle: OpaquePointer
         private var statements: [String: OpaquePointer] = [:]
+        var commitActions = CommitActions()
 
         init(handle: OpaquePointer) { self.handle = handle }
 
@@ -87,6 +92,10 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
                 if code != SQLITE_ROW { throw error(code, sql) }
             }
             return Int(sqlite3_changes(handle))
+        }
+
+        func afterCommit(_ action: @escaping @Sendable () -> Void) {
+            commitActions.append(action)
         }
 
         func query(_ sql: String, _ parameters: [SQLValue]) throws -> [Row] {

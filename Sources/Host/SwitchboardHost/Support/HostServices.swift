@@ -34,8 +34,8 @@ public struct HostServices: Sendable {
         self.media = mediaRoot.map(MediaStore.init(root:))
         self.database = database
         self.records = RecordStore(database: database)
-        self.contacts = ContactStore(database: database)
         self.jobs = JobStore(database: database)
+        self.contacts = ContactStore(database: database, jobs: jobs)
         self.hostJobs = HostJobs()
         self.conversations = ConversationStore(database: database)
         self.tasks = TaskStore(database: database)
