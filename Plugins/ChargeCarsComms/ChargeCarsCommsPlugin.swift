@@ -103,4 +103,4 @@ final class ChargeCarsCommsPlugin: Plugin {
 }
 
 @_cdecl("switchboard_plugin_entry_v1")
-public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(ChargeCarsCommsPlugin.self, hostMajor: major) }
+public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(ChargeCarsCommsPlugin.self, hostMajor: major, hostMinor: minor) }

@@ -63,10 +63,11 @@ extension LeadQualifierPlugin {
         return words == ["stop"] || words == ["stopp"] || words.contains("abmelden") || words.contains("abbestellen")
     }
 
-    /// "STOP": consent revoked, marketing cancelled, one confirmation.
+    /// "STOP": consent revoked (the host stops the bot's waiting messages with it), marketing cancelled, then the one
+    /// confirmation the policy still lets through.
     func optOut(_ turn: Turn) throws {
-        try say(Texts.render(config.texts, "optout"), to: turn.contactID, channel: turn.channel)
         try revoke(contactID: turn.contactID, source: "whatsapp_stop")
+        try say(Texts.render(config.texts, "optout"), to: turn.contactID, channel: turn.channel, optOutConfirmation: true)
         try updateConversation(turn.conversationID, attributes: ["lq_state": "closed"])
     }
 }

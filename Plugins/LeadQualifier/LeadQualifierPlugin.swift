@@ -72,11 +72,16 @@ final class LeadQualifierPlugin: Plugin {
     var nowMillis: Int64 { Int64((host.now.timeIntervalSince1970 * 1000).rounded()) }
 
     /// Sends a session text through the host policy at `replyTime()`: after the reply delay, within the reply hours.
-    func say(_ text: String, to contactID: String, channel: String) throws {
-        let message: JSON = [
+    /// `optOutConfirmation` marks the one message the policy still lets a bot send to a lead who opted out.
+    func say(_ text: String, to contactID: String, channel: String, optOutConfirmation: Bool = false) throws {
+        var message: JSON = [
             "contact_id": .string(contactID), "channel": .string(channel), "type": "session_text", "text": .string(text),
             "category": "service", "send_at": .number(Double(replyTime())),
         ]
+        if optOutConfirmation, case .object(var members) = message {
+            members["opt_out_confirmation"] = true
+            message = .object(members)
+        }
         do {
             try host.sendMessage(message)
         } catch let error as PluginError where error.status == .denied {
@@ -126,7 +131,7 @@ enum JobKind {
 }
 
 @_cdecl("switchboard_plugin_entry_v1")
-public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(LeadQualifierPlugin.self, hostMajor: major) }
+public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(LeadQualifierPlugin.self, hostMajor: major, hostMinor: minor) }
 
 extension HTTPResponse {
     /// A JSON response.

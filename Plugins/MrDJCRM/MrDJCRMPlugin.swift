@@ -155,7 +155,7 @@ final class MrDJCRMPlugin: Plugin {
 }
 
 @_cdecl("switchboard_plugin_entry_v1")
-public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(MrDJCRMPlugin.self, hostMajor: major) }
+public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(MrDJCRMPlugin.self, hostMajor: major, hostMinor: minor) }
 
 extension HTTPResponse {
     /// A JSON response.

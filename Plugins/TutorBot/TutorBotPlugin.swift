@@ -65,4 +65,4 @@ final class TutorBotPlugin: Plugin {
 }
 
 @_cdecl("switchboard_plugin_entry_v1")
-public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(TutorBotPlugin.self, hostMajor: major) }
+public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(TutorBotPlugin.self, hostMajor: major, hostMinor: minor) }

@@ -40,7 +40,7 @@ struct AdminConsoleTests {
             #expect(try await admin.get("/admin/console").html.contains("disabled"))
 
             let plugins = try await admin.get("/admin/console/plugins")
-            #expect(plugins.html.contains("hello-c") && plugins.html.contains("1.2"))
+            #expect(plugins.html.contains("hello-c") && plugins.html.contains("1.3"))
 
             // A tenant's console session is no admin session.
             #expect(try await ConsoleBrowser(client, domain: "alpha.localhost").get("/admin/console").status == .seeOther)

@@ -89,7 +89,7 @@ struct ConsolePluginPagesTests {
                         // The server subscribes just after the upgrade: publish until the first event comes through.
                         let publisher = Task {
                             for _ in 0..<50 {
-                                events.publish(TenantEvent(tenantID: "alpha", type: "message.received", data: ["n": 1], source: nil), toPlugins: false)
+                                events.live.publish(TenantEvent(tenantID: "alpha", type: "message.received", data: ["n": 1], source: nil))
                                 try await Task.sleep(for: .milliseconds(50))
                             }
                         }

@@ -31,9 +31,9 @@ struct EventStreamTests {
             for _ in 0..<100 where connected.count == 0 { try await Task.sleep(for: .milliseconds(20)) }
             try await Task.sleep(for: .milliseconds(100))
             let events = host.services.events
-            events.publish(TenantEvent(tenantID: "beta", type: "message.received", data: ["secret": "beta's"], source: nil), toPlugins: false)
-            events.publish(TenantEvent(tenantID: "alpha", type: "message.received", data: ["n": 1], source: nil), toPlugins: false)
-            events.publish(TenantEvent(tenantID: "alpha", type: "sla.alert", data: ["n": 2], source: nil), toPlugins: false)
+            events.live.publish(TenantEvent(tenantID: "beta", type: "message.received", data: ["secret": "beta's"], source: nil))
+            events.live.publish(TenantEvent(tenantID: "alpha", type: "message.received", data: ["n": 1], source: nil))
+            events.live.publish(TenantEvent(tenantID: "alpha", type: "sla.alert", data: ["n": 2], source: nil))
             let deadline = Task { try await Task.sleep(for: .seconds(10)); listener.cancel() }
             _ = try? await listener.value
             deadline.cancel()

@@ -48,7 +48,7 @@ struct PipelineTests {
         #expect(seen == "1")
         let contact = try #require(try host.services.contacts.find(tenantID: "pipe", .phone("+31612345678")))
         #expect(contact.labels == ["greeted"])
-        #expect(try host.services.jobs.list(tenantID: "pipe", pluginID: nil, status: "done", kind: InboundDispatcher.jobKind).count == 1)
+        #expect(try host.services.jobs.list(tenantID: "pipe", pluginID: "hello-c", status: "done", kind: EventLog.deliverKind).count == 1)
     }
 
     @Test("a delivery that keeps failing is retried with backoff, then lands in the dead-letter list, and retry sends it back")

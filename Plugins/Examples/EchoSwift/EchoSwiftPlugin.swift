@@ -1,11 +1,14 @@
 import PluginAPI
 
-/// EchoSwift: the smallest Swift plugin, the twin of HelloC. It echoes every event back and
-/// remembers the last one of each type in the tenant-scoped record store (collection
-/// `last_event`), so tests can check that two tenants' instances never share records.
-/// `bench.ping` events are only echoed: the ABI benchmark times the call, not the store.
+/// EchoSwift: the smallest Swift plugin, the twin of HelloC. It subscribes to the messages its
+/// tenant receives, echoes every event back and remembers the last one of each type in the
+/// tenant-scoped record store (collection `last_event`), so tests can check that two tenants'
+/// instances never share records. `bench.ping` events (the ABI benchmark calls `handle_event`
+/// directly) are only echoed: the benchmark times the call, not the store.
 final class EchoSwiftPlugin: Plugin {
-    static let info = PluginInfo(id: "echo-swift", version: "1.0.0", capabilities: [.flows])
+    static let info = PluginInfo(
+        id: "echo-swift", version: "1.0.0", capabilities: [.flows],
+        subscriptions: [EventType.messageReceived])
 
     private let host: Host
 
@@ -20,4 +23,4 @@ final class EchoSwiftPlugin: Plugin {
 }
 
 @_cdecl("switchboard_plugin_entry_v1")
-public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(EchoSwiftPlugin.self, hostMajor: major) }
+public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(EchoSwiftPlugin.self, hostMajor: major, hostMinor: minor) }

@@ -4,8 +4,9 @@
  * It proves the ABI is language-neutral: it includes only plugin_abi.h and
  * the C library. It
  *   - greets on GET /api/hello (a plugin route);
- *   - answers every event by returning the event's bytes (an echo);
- *     `bench.ping` events are only echoed, for the ABI benchmark;
+ *   - subscribes to message.received (ABI 1.3 subscriptions_json) and answers
+ *     every event by returning the event's bytes (an echo); `bench.ping`
+ *     events (the ABI benchmark calls handle_event directly) are only echoed;
  *   - counts the events it has seen in the tenant-scoped record store
  *     (collection "counters", key "events"), so tests can check isolation;
  *   - runs its jobs: kind "count" adds one to counters/jobs; kind "flaky" asks
@@ -158,8 +159,12 @@ static const sb_plugin_descriptor descriptor = {
     .query_analytics = NULL,
     .destroy_instance = hello_destroy,
     .free_bytes = hello_free,
+    .subscriptions_json = "[\"message.received\"]",
+    .min_host_minor = 0,
 };
 
+/* A 1.2 host ignores subscriptions_json and delivers message.received to flows plugins anyway, so HelloC runs on
+ * every 1.x host. */
 const sb_plugin_descriptor *switchboard_plugin_entry_v1(uint16_t host_major, uint16_t host_minor) {
     (void)host_minor;
     return host_major == SB_ABI_MAJOR ? &descriptor : NULL;

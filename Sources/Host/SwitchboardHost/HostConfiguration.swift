@@ -46,6 +46,9 @@ public struct HostConfiguration: Sendable {
         if let count = try positiveNumber("SWITCHBOARD_JOB_CONCURRENCY", environment) {
             configuration.scheduler.concurrency = count
         }
+        if let count = try positiveNumber("SWITCHBOARD_JOB_CONCURRENCY_PER_TENANT", environment) {
+            configuration.scheduler.perTenant = count
+        }
         if let directory = environment["SWITCHBOARD_TENANTS_DIR"], !directory.isEmpty {
             configuration.tenantsDirectory = directory
         }

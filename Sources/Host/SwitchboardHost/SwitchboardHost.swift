@@ -17,6 +17,7 @@ public struct SwitchboardHost: Sendable {
             database: database, logger: logger, providerTimeoutMillis: configuration.providerTimeoutMillis,
             tenantFilesRoot: configuration.tenantsDirectory, mediaRoot: configuration.dataDirectory + "/files")
         ChannelJobs.register(services)
+        AutomationEngine.registerJobs(services)
         let catalog = PluginCatalog(directory: configuration.pluginsDirectory, logger: logger)
         let registry = TenantRegistry(catalog: catalog, services: services, isolation: configuration.isolation)
         try registry.bootstrap(directory: configuration.tenantsDirectory)
@@ -73,7 +74,7 @@ public struct SwitchboardHost: Sendable {
             background.append(SchedulerService(registry: registry, settings: configuration.scheduler))
         }
         if case .postgres(let url) = configuration.database {
-            background.append(PostgresEventRelay(url: url, database: services.database, events: services.events, logger: services.logger))
+            background.append(PostgresEventRelay(url: url, database: services.database, events: services.events.live, logger: services.logger))
         }
         return Application(
             router: buildRouter(),

@@ -6,13 +6,18 @@ import Foundation
 ///
 /// ```swift
 /// @_cdecl("switchboard_plugin_entry_v1")
-/// public func entry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(MyPlugin.self, hostMajor: major) }
+/// public func entry(_ major: UInt16, _ minor: UInt16) -> UnsafeRawPointer? { export(MyPlugin.self, hostMajor: major, hostMinor: minor) }
 /// ```
+///
+/// It declines (returns nil) a host of another major, and a host older than 1.3 when the plugin needs a later
+/// minor (`PluginInfo.minHostMinor`): such a host cannot read that requirement. A 1.3 or later host reads it and
+/// refuses the plugin with the reason.
 ///
 /// Each plugin library links its own copy of this SDK (the libraries are
 /// loaded `RTLD_LOCAL`), so the registered type below is per library.
-public func export<P: Plugin>(_ type: P.Type, hostMajor: UInt16) -> UnsafeRawPointer? {
+public func export<P: Plugin>(_ type: P.Type, hostMajor: UInt16, hostMinor: UInt16) -> UnsafeRawPointer? {
     guard hostMajor == SB_ABI_MAJOR else { return nil }
+    if hostMinor < 3, type.info.minHostMinor > hostMinor { return nil }
     return ExportedPlugin.descriptor(for: type)
 }
 
@@ -29,6 +34,7 @@ enum ExportedPlugin {
         pluginType = type
         let info = type.info
         let routes = (try? JSONCoding.encode(info.routes)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        let subscriptions = info.subscriptions.flatMap { try? JSON.array($0.map(JSON.string)).serialized() }
         let descriptor = UnsafeMutablePointer<sb_plugin_descriptor>.allocate(capacity: 1)
         descriptor.initialize(to: sb_plugin_descriptor(
             struct_size: UInt32(MemoryLayout<sb_plugin_descriptor>.size),
@@ -44,7 +50,9 @@ enum ExportedPlugin {
             run_job: runJob,
             query_analytics: queryAnalytics,
             destroy_instance: destroyInstance,
-            free_bytes: freeBytes
+            free_bytes: freeBytes,
+            subscriptions_json: subscriptions.map { UnsafePointer(strdup($0)) },
+            min_host_minor: info.minHostMinor
         ))
         cached = descriptor
         return UnsafeRawPointer(descriptor)

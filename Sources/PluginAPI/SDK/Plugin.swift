@@ -1,18 +1,28 @@
 @_exported import SwitchboardJSON
 import CPluginABI
 
-/// What a plugin is: its id, version, capabilities and HTTP routes.
+/// What a plugin is: its id, version, capabilities, HTTP routes and the events it wants.
 public struct PluginInfo: Sendable {
     public var id: String
     public var version: String
     public var capabilities: Capabilities
     public var routes: [Route]
+    /// The events delivered to `handleEvent`: names (`EventType.messageReceived`), prefixes (`"message.*"`) or `"*"`.
+    /// `nil` keeps the behaviour of ABI 1.2: `message.received` with `.flows`, and every event other plugins emit.
+    public var subscriptions: [String]?
+    /// The lowest host ABI minor the plugin runs on; the host refuses it below (`min_host_minor`).
+    public var minHostMinor: UInt16
 
-    public init(id: String, version: String, capabilities: Capabilities, routes: [Route] = []) {
+    public init(
+        id: String, version: String, capabilities: Capabilities, routes: [Route] = [], subscriptions: [String]? = nil,
+        minHostMinor: UInt16 = 0
+    ) {
         self.id = id
         self.version = version
         self.capabilities = capabilities
         self.routes = routes
+        self.subscriptions = subscriptions
+        self.minHostMinor = minHostMinor
     }
 }
 
@@ -59,16 +69,45 @@ public struct PluginContext {
     public let config: JSON
 }
 
-/// An event delivered to a plugin: `{type, id, occurred_at, data}`.
+/// An event delivered to a plugin: its envelope (docs/plugin-abi.md). `EventType` names the host's events, and
+/// `messageReceived`, `messageSent`, … read their data as types.
 public struct Event: Codable, Sendable {
     public var type: String
     public var id: String
     public var occurredAt: Int64?
     public var data: JSON
+    /// The plugin that emitted it, `automation:<rule>` for a rule's event, or nil for the host.
+    public var source: String?
+    /// Who caused it: `user:Ana`, `token:website`, `plugin:x`, `automation:<rule>`, `webhook:whatsapp`,
+    /// `system:delivery`.
+    public var actor: String?
+    public var contactID: String?
+    public var conversationID: String?
+    /// Its place among the events of its contact: the host delivers them to a plugin in this order.
+    public var sequence: Int64?
+    /// 1 on the first delivery; higher when this plugin failed it before, or a host stopped while delivering it.
+    /// Deduplicate by `id` where handling it twice would do harm.
+    public var attempt: Int
 
     enum CodingKeys: String, CodingKey {
-        case type, id, data
-        case occurredAt = "occurred_at"
+        case type, id, data, source, actor, sequence, attempt
+        case occurredAt = "occurred_at", contactID = "contact_id", conversationID = "conversation_id"
+    }
+
+    public init(
+        type: String, id: String, occurredAt: Int64? = nil, data: JSON, source: String? = nil, actor: String? = nil,
+        contactID: String? = nil, conversationID: String? = nil, sequence: Int64? = nil, attempt: Int = 1
+    ) {
+        self.type = type
+        self.id = id
+        self.occurredAt = occurredAt
+        self.data = data
+        self.source = source
+        self.actor = actor
+        self.contactID = contactID
+        self.conversationID = conversationID
+        self.sequence = sequence
+        self.attempt = attempt
     }
 
     /// Reads an event from its JSON form, as its `Decodable` conformance would.
@@ -76,20 +115,30 @@ public struct Event: Codable, Sendable {
         guard let type = json["type"]?.stringValue, let id = json["id"]?.stringValue else {
             throw PluginError.badArgument("an event needs a string type and id")
         }
-        self.type = type
-        self.id = id
-        switch json["occurred_at"] {
-        case nil, .null?: occurredAt = nil
-        case .number(let millis)? where millis == millis.rounded() && abs(millis) < 9e15: occurredAt = Int64(millis)
-        default: throw PluginError.badArgument("an event's occurred_at must be whole milliseconds")
-        }
-        data = json["data"] ?? .null
+        self.init(
+            type: type, id: id, occurredAt: try Self.whole(json["occurred_at"], "occurred_at"), data: json["data"] ?? .null,
+            source: json["source"]?.stringValue, actor: json["actor"]?.stringValue, contactID: json["contact_id"]?.stringValue,
+            conversationID: json["conversation_id"]?.stringValue, sequence: try Self.whole(json["sequence"], "sequence"),
+            attempt: Int(try Self.whole(json["attempt"], "attempt") ?? 1))
     }
 
-    /// The event as JSON, `{type, id, occurred_at, data}` (`occurred_at` left out when unknown), as it is encoded.
+    private static func whole(_ value: JSON?, _ name: String) throws -> Int64? {
+        switch value {
+        case nil, .null?: return nil
+        case .number(let number)? where number == number.rounded() && abs(number) < 9e15: return Int64(number)
+        default: throw PluginError.badArgument("an event's \(name) must be a whole number")
+        }
+    }
+
+    /// The event as JSON, as it is encoded (members without a value left out).
     public var json: JSON {
-        var members: [String: JSON] = ["type": .string(type), "id": .string(id), "data": data]
+        var members: [String: JSON] = ["type": .string(type), "id": .string(id), "data": data, "attempt": .number(Double(attempt))]
         if let occurredAt { members["occurred_at"] = .number(Double(occurredAt)) }
+        if let source { members["source"] = .string(source) }
+        if let actor { members["actor"] = .string(actor) }
+        if let contactID { members["contact_id"] = .string(contactID) }
+        if let conversationID { members["conversation_id"] = .string(conversationID) }
+        if let sequence { members["sequence"] = .number(Double(sequence)) }
         return .object(members)
     }
 }

@@ -43,7 +43,7 @@ struct CommsMediaAndOrderTests {
         {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp",\
         "metadata":{"display_phone_number":"15550783881","phone_number_id":"\(ChannelTests.phoneNumberID)"},\
         "contacts":[{"profile":{"name":"Dana"},"wa_id":"31612345678"}],\
-        "messages":[{"from":"31612345678","id":"\(id)","timestamp":"1749416383","type":"document",\
+        "messages":[{"from":"31612345678","id":"\(id)","timestamp":"\(Clock.nowMillis() / 1000)","type":"document",\
         "document":{"caption":"Factuur","filename":"\(filename)","mime_type":"application/pdf","id":"\(media)"}}]},"field":"messages"}]}]}
         """
     }

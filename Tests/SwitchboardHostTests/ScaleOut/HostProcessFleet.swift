@@ -61,7 +61,7 @@ enum HostProcessFleet {
             .post, "/webhooks/sandbox", json: ["from": .string(sender), "text": .string("Hello \(number)"), "id": .string("msg-\(number)")])
     }
 
-    /// Counts of the tenant's rows: inbound and outbound messages, and dispatch jobs done.
+    /// Counts of the tenant's rows: inbound and outbound messages, and rule jobs done (one per message it received).
     struct Counts: Equatable, CustomStringConvertible {
         var inbound = 0, outbound = 0, dispatched = 0, pendingJobs = 0
         var description: String { "inbound \(inbound), outbound \(outbound), dispatched \(dispatched), pending jobs \(pendingJobs)" }
@@ -75,7 +75,7 @@ enum HostProcessFleet {
             return Counts(
                 inbound: try count("SELECT COUNT(*) AS n FROM messages WHERE tenant_id = $1 AND direction = 'inbound'"),
                 outbound: try count("SELECT COUNT(*) AS n FROM messages WHERE tenant_id = $1 AND direction = 'outbound' AND status = 'sent'"),
-                dispatched: try count("SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = $1 AND kind = 'message.dispatch' AND status = 'done'"),
+                dispatched: try count("SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = $1 AND kind = 'event.rules' AND status = 'done'"),
                 pendingJobs: try count("SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = $1 AND status IN ('pending', 'running')"))
         }
     }

@@ -11,7 +11,7 @@ struct StorageConformanceTests {
     static let tables = [
         "schema_migrations", "tenants", "plugin_records", "contacts", "contact_labels", "jobs", "messages", "audit_log",
         "users", "api_tokens", "conversations", "conversation_labels", "labels", "tasks", "templates", "automation_rules",
-        "automation_runs", "calendar_events", "channel_subscriptions", "console_sessions", "plugin_reloads",
+        "automation_runs", "calendar_events", "channel_subscriptions", "console_sessions", "plugin_reloads", "events",
     ]
     /// Indexes that serve a query across all tenants on purpose: the scheduler's claim of due jobs.
     static let crossTenantIndexes: Set<String> = ["jobs_claim"]
@@ -220,7 +220,7 @@ struct StorageConformanceTests {
     @Test("concurrent attribute merges on one contact lose no update", arguments: StorageDriver.allCases)
     func noLostAttributeUpdates(driver: StorageDriver) async throws {
         try await driver.withDatabase { database in
-            let contacts = ContactStore(database: database, jobs: JobStore(database: database))
+            let contacts = HostServices(database: database, logger: TestEnvironment.logger).contacts
             let contact = try contacts.create(tenantID: "t", name: "Busy", phone: nil, email: nil)
             await withTaskGroup(of: Void.self) { group in
                 for writer in 0..<8 {

@@ -83,3 +83,23 @@ enum StorageDriver: String, CaseIterable, Sendable, CustomTestStringConvertible 
         return Dictionary(rows.map { ($0.string(key) ?? "", $0.string(value) ?? "") }, uniquingKeysWith: { first, _ in first })
     }
 }
+
+extension StorageDriver {
+    /// A host serving `manifests` on a fresh database of this driver (see `TestEnvironment.host`).
+    func withHost(
+        manifests: [String: String], configure: @escaping (inout HostConfiguration) -> Void = { _ in },
+        _ body: (SwitchboardHost) async throws -> Void
+    ) async throws {
+        switch self {
+        case .sqlite:
+            try await body(try TestEnvironment.host(manifests: manifests, configure: configure))
+        case .postgres:
+            try await PostgresTestServer.withSchema { url in
+                try await body(try TestEnvironment.host(manifests: manifests) { configuration in
+                    configuration.database = .postgres(url: url)
+                    configure(&configuration)
+                })
+            }
+        }
+    }
+}

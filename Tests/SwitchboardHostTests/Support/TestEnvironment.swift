@@ -73,16 +73,20 @@ enum TestEnvironment {
     }
 
     /// Compiles a C fixture into a shared library with the system C compiler; returns its path.
-    /// `defines` are passed as `-D` flags, e.g. `VERSION="2.0.0"`.
-    static func compileFixture(_ name: String, defines: [String] = []) throws -> String {
-        let output = try temporaryDirectory().appendingPathComponent("lib\(name).so").path
+    /// `defines` are passed as `-D` flags, e.g. `VERSION="2.0.0"`; `flags` as they are. `library` names the output
+    /// (`lib<library>.so`), for two builds of one fixture in one plugins directory.
+    static func compileFixture(_ name: String, defines: [String] = [], flags: [String] = [], library: String? = nil) throws -> String {
+        let output = try temporaryDirectory().appendingPathComponent("lib\(library ?? name).so").path
         let source = fixtures.appendingPathComponent("plugins/\(name).c").path
         let process = Process()
+        let diagnostics = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-shared", "-fPIC", "-I", abiInclude] + defines.map { "-D" + $0 } + [source, "-o", output]
+        process.arguments = ["cc", "-shared", "-fPIC", "-I", abiInclude] + flags + defines.map { "-D" + $0 } + [source, "-o", output]
+        process.standardError = diagnostics
         try process.run()
+        let message = String(decoding: diagnostics.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FixtureError(message: "cc failed to build \(name).c") }
+        guard process.terminationStatus == 0 else { throw FixtureError(message: "cc failed to build \(name).c: \(message)") }
         return output
     }
 

@@ -43,9 +43,10 @@ public struct AutomationRule: Codable, Sendable {
         }
     }
 
-    public static let events: Set<String> = [
-        "contact_created", "contact_updated", "conversation_created", "message_created", "conversation_status_changed",
-    ]
+    /// The events a rule can trigger on: the host's event catalogue, and the Chatwoot-style names of earlier
+    /// releases (`EventCatalogue.ruleAliases`). Plugin-emitted events do not run rules.
+    public static let events: Set<String> = EventCatalogue.hostTypes.subtracting([EventCatalogue.pluginReloaded])
+        .union(EventCatalogue.ruleAliases.keys)
     public static let operators: Set<String> = [
         "equal_to", "not_equal_to", "contains", "is_present", "is_not_present", "greater_than", "less_than",
     ]
@@ -126,7 +127,8 @@ public struct AutomationRule: Codable, Sendable {
             }
             return nil
         case "emit_plugin_event":
-            return argument["type"]?.stringValue != nil ? nil : "takes {type, data?}"
+            guard let type = argument["type"]?.stringValue, !type.isEmpty else { return "takes {type, data?}" }
+            return EventCatalogue.hostTypes.contains(type) ? "\(type) is a host event; name the plugin event otherwise" : nil
         default:
             return nil
         }

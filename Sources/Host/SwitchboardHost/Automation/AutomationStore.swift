@@ -16,6 +16,15 @@ public struct AutomationStore: Sendable {
         return try database.read { try $0.query(sql, parameters) }.compactMap(Self.rule(from:))
     }
 
+    /// Whether any active rule of the tenant triggers on one of `events` (catalogue names or their older aliases).
+    func hasActiveRules(tenantID: String, events: [String], in connection: SQLConnection) throws -> Bool {
+        let placeholders = events.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
+        return try !connection.query(
+            "SELECT 1 FROM automation_rules WHERE tenant_id = $1 AND active = 1 AND event IN (\(placeholders)) LIMIT 1",
+            [.text(tenantID)] + events.map { .text($0) }
+        ).isEmpty
+    }
+
     public func rule(tenantID: String, id: String) throws -> AutomationRule? {
         try database.read {
             try $0.query("SELECT * FROM automation_rules WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(id)]).first
@@ -73,16 +82,30 @@ public struct AutomationStore: Sendable {
         }
     }
 
-    public func logRun(tenantID: String, ruleID: String, event: String, subject: String?, outcome: String, details: JSON) throws {
+    /// Logs one run of a rule for the event `eventID`.
+    public func logRun(
+        tenantID: String, ruleID: String, event: String, eventID: String?, subject: String?, outcome: String, details: JSON
+    ) throws {
         try database.transaction { connection in
             try connection.execute(
                 """
-                INSERT INTO automation_runs (tenant_id, id, rule_id, event, subject, outcome, details, occurred_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                INSERT INTO automation_runs (tenant_id, id, rule_id, event, subject, outcome, details, occurred_at, event_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 """,
                 [.text(tenantID), .text(Identifier.make()), .text(ruleID), .text(event), .text(subject), .text(outcome),
-                 .text(try details.serialized()), .integer(Clock.nowMillis())])
+                 .text(try details.serialized()), .integer(Clock.nowMillis()), .text(eventID)])
         }
+    }
+
+    /// The rules that applied (or failed part-way) for any of `eventIDs`: a rule runs once per event, and once per chain.
+    func rulesRun(tenantID: String, eventIDs: [String]) throws -> Set<String> {
+        guard !eventIDs.isEmpty else { return [] }
+        let placeholders = eventIDs.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
+        return try Set(database.read {
+            try $0.query(
+                "SELECT rule_id FROM automation_runs WHERE tenant_id = $1 AND event_id IN (\(placeholders)) AND outcome IN ('applied', 'failed')",
+                [.text(tenantID)] + eventIDs.map { .text($0) })
+        }.compactMap { $0.string("rule_id") })
     }
 
     public func runs(tenantID: String, ruleID: String?, limit: Int = 100) throws -> [Run] {

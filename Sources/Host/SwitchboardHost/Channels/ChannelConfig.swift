@@ -92,10 +92,13 @@ public struct MessagingSettings: Sendable, Encodable {
     public var businessHoursOnly = false
     /// The free-form reply window after a contact's last inbound message.
     public var serviceWindowHours = 24
+    /// An inbound message that is nothing but one of these words revokes the contact's consent (`OptOut`).
+    public var optOutKeywords = OptOut.defaultKeywords
 
     enum CodingKeys: String, CodingKey {
         case allowedFrom = "allowed_from_minute", allowedUntil = "allowed_until_minute"
         case businessHoursOnly = "business_hours_only", serviceWindowHours = "service_window_hours"
+        case optOutKeywords = "opt_out_keywords"
     }
 }
 

@@ -1,21 +1,39 @@
-import NIOPosix
 import SwitchboardJSON
 
-/// Registers the channels' host jobs: handing inbound messages to plugins and rules, and delivering outbound ones.
-/// Both block (plugin calls, libcurl), so they run on NIO's thread pool.
+/// Registers the channels' host jobs: delivering outbound messages and the provider syncs. They block on libcurl,
+/// so they run on the host's `BlockingExecutor`.
 enum ChannelJobs {
+    /// The job of releases before the event pipeline, which handed an inbound message to the plugins and rules.
+    static let legacyDispatchKind = "message.dispatch"
+
     static func register(_ services: HostServices) {
-        services.hostJobs.register(kind: InboundDispatcher.jobKind) { job, tenant in
+        // A dispatch job still pending from an earlier release becomes the message's `message.received` event.
+        services.hostJobs.register(kind: legacyDispatchKind) { job, tenant in
             guard let messageID = job.payload["message_id"]?.stringValue else { throw JobFailure.permanent("no message_id in the payload") }
-            let created = job.payload["conversation_created"]?.boolValue ?? false
-            try await NIOThreadPool.singleton.runIfActive {
-                try InboundDispatcher(services: services).dispatch(messageID: messageID, conversationCreated: created, tenant: tenant)
+            try await services.database.perform {
+                try services.database.transaction { connection in
+                    guard let row = try connection.query(
+                        "SELECT contact_id, conversation_id, channel, created_at, sent_at FROM messages WHERE tenant_id = $1 AND id = $2",
+                        [.text(tenant.slug), .text(messageID)]
+                    ).first else { return }
+                    let sentAt = row.int("sent_at") ?? row.int("created_at") ?? Clock.nowMillis()
+                    try services.events.record(
+                        EventDraft(
+                            EventCatalogue.messageReceived,
+                            data: [
+                                "message_id": .string(messageID), "channel": .string(row.string("channel") ?? ""),
+                                "conversation_created": .bool(job.payload["conversation_created"]?.boolValue ?? false),
+                                "sent_at": .number(Double(sentAt)),
+                            ],
+                            contactID: row.string("contact_id"), conversationID: row.string("conversation_id"), occurredAt: sentAt),
+                        tenantID: tenant.slug, actor: "system:upgrade", in: connection)
+                }
             }
         }
         services.hostJobs.register(kind: Outbound.deliverKind) { job, tenant in
             guard let messageID = job.payload["message_id"]?.stringValue else { throw JobFailure.permanent("no message_id in the payload") }
             do {
-                _ = try await NIOThreadPool.singleton.runIfActive {
+                _ = try await services.blocking.run {
                     try OutboundDelivery(services: services).deliver(messageID: messageID, tenant: tenant, attempt: job.attempts, maxAttempts: job.maxAttempts)
                 }
             } catch let error as DeliveryError {
@@ -29,11 +47,11 @@ enum ChannelJobs {
         registerBlocking(services, kind: ChatwootSync.jobKind) { try ChatwootSync().run(payload: $0, tenant: $1, services: services) }
     }
 
-    /// A job whose work blocks on libcurl: run on NIO's thread pool; a permanent provider refusal ends it, anything else retries.
+    /// A job whose work blocks on libcurl: run on the blocking executor; a permanent provider refusal ends it, anything else retries.
     private static func registerBlocking(_ services: HostServices, kind: String, _ work: @escaping @Sendable (JSON, Tenant) throws -> Void) {
         services.hostJobs.register(kind: kind) { job, tenant in
             do {
-                try await NIOThreadPool.singleton.runIfActive { try work(job.payload, tenant) }
+                try await services.blocking.run { try work(job.payload, tenant) }
             } catch DeliveryError.permanent(let code, let message) {
                 throw JobFailure.permanent("\(code): \(message)")
             } catch let error as DeliveryError {

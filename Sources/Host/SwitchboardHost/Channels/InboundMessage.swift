@@ -21,11 +21,14 @@ public struct InboundMessage: Sendable {
     /// The provider's own id of the sender, kept as a contact attribute: it finds the contact when the
     /// message has no phone or email, and lets the host write back to the provider's contact.
     public var providerContact: ProviderContact?
+    /// When the provider says the contact sent it (epoch ms): the 24-hour service window opens then, not when the
+    /// webhook arrived, and messages of one webhook are committed in this order.
+    public var sentAt: Int64?
 
     public init(
         channel: String, providerMessageID: String, phone: String? = nil, email: String? = nil, name: String? = nil,
         type: String = "text", text: String?, details: JSON = .object([:]), threadKey: String? = nil,
-        providerContact: ProviderContact? = nil
+        providerContact: ProviderContact? = nil, sentAt: Int64? = nil
     ) {
         self.channel = channel
         self.providerMessageID = providerMessageID
@@ -37,6 +40,15 @@ public struct InboundMessage: Sendable {
         self.details = details
         self.threadKey = threadKey
         self.providerContact = providerContact
+        self.sentAt = sentAt
+    }
+
+    /// The messages of one webhook in the order their sender sent them. Timestamps are whole seconds at most
+    /// providers, so messages of the same second keep the order the provider listed them in; without a timestamp on
+    /// every message, the listed order is all there is.
+    static func inProviderOrder(_ messages: [(offset: Int, element: InboundMessage)]) -> [(offset: Int, element: InboundMessage)] {
+        guard messages.allSatisfy({ $0.element.sentAt != nil }) else { return messages }
+        return messages.sorted { ($0.element.sentAt!, $0.offset) < ($1.element.sentAt!, $1.offset) }
     }
 }
 
@@ -54,6 +66,8 @@ public struct DeliveryStatus: Sendable {
     public var status: String
     public var errorCode: String?
     public var errorMessage: String?
+    /// When the provider says the status changed (epoch ms); receipts of one webhook are applied in this order.
+    public var timestamp: Int64? = nil
 
     /// How far along a status is; a receipt never moves a message backwards (read arrives before delivered at times).
     static let rank: [String: Int] = ["queued": 0, "scheduled": 0, "sent": 1, "delivered": 2, "failed": 3, "read": 4]

@@ -43,22 +43,25 @@ struct ConsoleContactRoutes {
                 return try await contactPage(tenant, session, id, context: context, errors: errors, submitted: form)
             }
             let changes = attributes
-            _ = try await ContactRoutes.change(context, id) { tenant in try tenant.services.contacts.update(tenantID: tenant.slug, id: id, attributes: changes) }
+            _ = try await ContactRoutes.change(context, id, as: Actor(session.identity.actor)) { tenant, actor in
+                try tenant.services.contacts.update(tenantID: tenant.slug, id: id, attributes: changes, actor: actor)
+            }
             try? tenant.services.audit.record(tenantID: tenant.slug, actor: session.identity.actor, action: "contact_attributes_edited", subject: id)
             return ConsoleRoutes.redirect("/console/contacts/\(id)?saved=1")
         }
 
         console.post("/contacts/{id}/labels") { request, context -> Response in
             let form = try await ConsoleForms.read(request, context)
-            _ = try ConsoleRoutes.signedIn(context, form: form, permission: "labels:write")
+            let (_, session) = try ConsoleRoutes.signedIn(context, form: form, permission: "labels:write")
             let id = try context.parameter("id")
             let add = (form["label"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
             if !add.isEmpty && add.range(of: Formats.label, options: .regularExpression) == nil {
                 throw Problem(status: .unprocessableContent, title: "Invalid label", detail: "A label is lowercase letters, digits, _ and -.")
             }
             let remove = form["remove"] ?? ""
-            _ = try await ContactRoutes.change(context, id) { tenant in
-                try tenant.services.contacts.update(tenantID: tenant.slug, id: id, addLabels: add.isEmpty ? [] : [add], removeLabels: remove.isEmpty ? [] : [remove])
+            _ = try await ContactRoutes.change(context, id, as: Actor(session.identity.actor)) { tenant, actor in
+                try tenant.services.contacts.update(
+                    tenantID: tenant.slug, id: id, addLabels: add.isEmpty ? [] : [add], removeLabels: remove.isEmpty ? [] : [remove], actor: actor)
             }
             return ConsoleRoutes.redirect("/console/contacts/\(id)")
         }

@@ -113,7 +113,7 @@ struct ConsoleRoutes {
                 let request = Outbound.Request(
                     contactID: conversation.contactID, channel: conversation.channel, type: template.isEmpty ? "session_text" : "template",
                     text: template.isEmpty ? text : nil, templateName: template.isEmpty ? nil : template)
-                _ = try Outbound(services: tenant.services).send(request, tenant: tenant, actor: session.identity.actor)
+                _ = try Outbound(services: tenant.services).send(request, tenant: tenant, actor: Actor(session.identity.actor))
             }
             return Self.redirect("/console/conversations/\(id)")
         }
@@ -127,7 +127,8 @@ struct ConsoleRoutes {
                 throw Problem(status: .unprocessableContent, title: "Invalid note", detail: "A note has 1 to 10,000 characters.")
             }
             let note = try await context.perform { tenant in
-                try tenant.services.addNote(tenantID: tenant.slug, conversationID: id, text: text, author: session.identity.name)
+                try tenant.services.conversations.addNote(
+                    tenantID: tenant.slug, conversationID: id, text: text, author: session.identity.name, actor: Actor(session.identity.actor))
             }
             guard note != nil else { throw Problem.notFound("Conversation \(id)") }
             return Self.redirect("/console/conversations/\(id)")
@@ -140,12 +141,12 @@ struct ConsoleRoutes {
             let id = try context.parameter("id")
             let owner = form["owner"] == "bot" ? "bot" : "human"
             try await context.perform { tenant in
-                try tenant.database.transaction {
-                    try $0.execute(
-                        "UPDATE conversations SET owner = $3, assignee = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
-                        [.text(tenant.slug), .text(id), .text(owner), .text(owner == "human" ? session.identity.name : nil), .integer(Clock.nowMillis())])
-                }
+                guard let change = try tenant.services.conversations.update(
+                    tenantID: tenant.slug, id: id, assignee: .some(owner == "human" ? session.identity.name : nil), owner: owner,
+                    actor: Actor(session.identity.actor))
+                else { throw Problem.notFound("Conversation \(id)") }
                 try tenant.services.audit.record(tenantID: tenant.slug, actor: session.identity.actor, action: owner == "human" ? "handover" : "handover_released", subject: id)
+                tenant.automation.settle(contactID: change.after.contactID, tenant: tenant)
             }
             return Self.redirect("/console/conversations/\(id)")
         }

@@ -45,9 +45,11 @@ public struct CalendarEvent: Codable, Sendable {
     }
 }
 
-/// Tenant-scoped calendar events.
+/// Tenant-scoped calendar events. A new event records `calendar.event.created`, a change `calendar.event.updated`, and
+/// a cancellation `calendar.event.cancelled`.
 public struct CalendarStore: Sendable {
     public let database: Database
+    let events: EventLog
 
     public struct Draft: Sendable {
         public var title: String
@@ -60,7 +62,7 @@ public struct CalendarStore: Sendable {
         public var conversationID: String?
     }
 
-    public func create(tenantID: String, _ draft: Draft, source: String) throws -> CalendarEvent {
+    public func create(tenantID: String, _ draft: Draft, source: String, actor: Actor = .system) throws -> CalendarEvent {
         let id = Identifier.make(), now = Clock.nowMillis()
         return try database.transaction { connection in
             try connection.execute(
@@ -72,7 +74,13 @@ public struct CalendarStore: Sendable {
                 [.text(tenantID), .text(id), .text(draft.title), .text(draft.description), .text(draft.location),
                  .integer(draft.startsAt), .integer(draft.endsAt), .text(draft.status), .text(draft.contactID),
                  .text(draft.conversationID), .text(source), .integer(now)])
-            return try find(tenantID: tenantID, id: id, in: connection)!
+            let event = try find(tenantID: tenantID, id: id, in: connection)!
+            try events.record(
+                EventDraft(
+                    EventCatalogue.calendarEventCreated, data: ["event": try JSON(encoding: event)], contactID: event.contactID,
+                    conversationID: event.conversationID),
+                tenantID: tenantID, actor: actor, in: connection)
+            return event
         }
     }
 
@@ -95,7 +103,8 @@ public struct CalendarStore: Sendable {
 
     /// Moves, renames or cancels an event; bumps its sequence.
     public func update(
-        tenantID: String, id: String, title: String? = nil, startsAt: Int64? = nil, endsAt: Int64? = nil, status: String? = nil
+        tenantID: String, id: String, title: String? = nil, startsAt: Int64? = nil, endsAt: Int64? = nil, status: String? = nil,
+        actor: Actor = .system
     ) throws -> CalendarEvent? {
         try database.transaction { connection in
             guard let event = try find(tenantID: tenantID, id: id, in: connection) else { return nil }
@@ -106,7 +115,22 @@ public struct CalendarStore: Sendable {
                 """,
                 [.text(tenantID), .text(id), .text(title ?? event.title), .integer(startsAt ?? event.startsAt),
                  .integer(endsAt ?? event.endsAt), .text(status ?? event.status), .integer(Clock.nowMillis())])
-            return try find(tenantID: tenantID, id: id, in: connection)
+            guard let updated = try find(tenantID: tenantID, id: id, in: connection) else { return nil }
+            var changes = Changes()
+            changes.note("title", event.title, updated.title)
+            changes.note("starts_at", event.startsAt, updated.startsAt)
+            changes.note("ends_at", event.endsAt, updated.endsAt)
+            changes.note("status", event.status, updated.status)
+            if !changes.isEmpty {
+                let cancelled = updated.status == "cancelled" && event.status != "cancelled"
+                try events.record(
+                    EventDraft(
+                        cancelled ? EventCatalogue.calendarEventCancelled : EventCatalogue.calendarEventUpdated,
+                        data: ["event": try JSON(encoding: updated), "changes": changes.json], contactID: updated.contactID,
+                        conversationID: updated.conversationID),
+                    tenantID: tenantID, actor: actor, in: connection)
+            }
+            return updated
         }
     }
 }

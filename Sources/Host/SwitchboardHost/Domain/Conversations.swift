@@ -44,12 +44,21 @@ public struct Message: Codable, Sendable {
     public var status: String
     public var providerMessageID: String?
     public var errorCode: String?
+    /// Who sent an outbound message or wrote a note (`Actor.name`); nil for inbound messages.
+    public var sentBy: String?
+    /// marketing, utility, service or authentication (outbound).
+    public var category: String?
+    /// When an outbound message is due to go, if the policy or the sender moved it.
+    public var sendAt: Int64?
+    /// When the provider says an inbound message was sent (its own timestamp), which may be earlier than `created_at`.
+    public var sentAt: Int64?
     public var createdAt: Int64
 
     enum CodingKeys: String, CodingKey {
-        case id, direction, channel, type, content, status
+        case id, direction, channel, type, content, status, category
         case conversationID = "conversation_id", contactID = "contact_id", templateName = "template_name"
         case providerMessageID = "provider_message_id", errorCode = "error_code", createdAt = "created_at"
+        case sentBy = "sent_by", sendAt = "send_at", sentAt = "sent_at"
     }
 
     init(row: Row) {
@@ -64,13 +73,19 @@ public struct Message: Codable, Sendable {
         status = row.string("status") ?? ""
         providerMessageID = row.string("provider_message_id")
         errorCode = row.string("error_code")
+        sentBy = row.string("sent_by")
+        category = row.string("category")
+        sendAt = row.int("send_at")
+        sentAt = row.int("sent_at")
         createdAt = row.int("created_at") ?? 0
     }
 }
 
-/// Tenant-scoped conversations and their messages.
+/// Tenant-scoped conversations and their messages. Every change records its event (`conversation.created`,
+/// `conversation.updated`, `message.note`) in its own transaction.
 public struct ConversationStore: Sendable {
     public let database: Database
+    let events: EventLog
 
     public func find(tenantID: String, id: String) throws -> Conversation? {
         try database.read { try find(tenantID: tenantID, id: id, in: $0) }
@@ -98,7 +113,9 @@ public struct ConversationStore: Sendable {
     }
 
     /// The open conversation of a contact on a channel, created when there is none. Returns it and whether it is new.
-    public func findOrOpen(tenantID: String, contactID: String, channel: String, in connection: SQLConnection) throws -> (Conversation, Bool) {
+    public func findOrOpen(
+        tenantID: String, contactID: String, channel: String, actor: Actor, in connection: SQLConnection
+    ) throws -> (Conversation, Bool) {
         if let row = try connection.query(
             """
             SELECT id FROM conversations WHERE tenant_id = $1 AND contact_id = $2 AND channel = $3 AND status <> 'resolved'
@@ -108,12 +125,13 @@ public struct ConversationStore: Sendable {
         ).first, let id = row.string("id"), let existing = try find(tenantID: tenantID, id: id, in: connection) {
             return (existing, false)
         }
-        let id = try open(tenantID: tenantID, contactID: contactID, channel: channel, threadKey: nil, in: connection)
+        let id = try open(tenantID: tenantID, contactID: contactID, channel: channel, threadKey: nil, actor: actor, in: connection)
         return (try find(tenantID: tenantID, id: id, in: connection)!, true)
     }
 
-    /// Opens a new conversation, on a provider's thread when `threadKey` is given; returns its id.
-    func open(tenantID: String, contactID: String, channel: String, threadKey: String?, in connection: SQLConnection) throws -> String {
+    /// Opens a new conversation, on a provider's thread when `threadKey` is given, and records `conversation.created`;
+    /// returns its id.
+    func open(tenantID: String, contactID: String, channel: String, threadKey: String?, actor: Actor, in connection: SQLConnection) throws -> String {
         let id = Identifier.make(), now = Clock.nowMillis()
         try connection.execute(
             """
@@ -121,6 +139,10 @@ public struct ConversationStore: Sendable {
             VALUES ($1, $2, $3, $4, 'open', '{}', $5, $6, $6)
             """,
             [.text(tenantID), .text(id), .text(contactID), .text(channel), .text(threadKey), .integer(now)])
+        let conversation = try find(tenantID: tenantID, id: id, in: connection)!
+        try events.record(
+            EventDraft(EventCatalogue.conversationCreated, data: ["conversation": try JSON(encoding: conversation)], contactID: contactID, conversationID: id),
+            tenantID: tenantID, actor: actor, in: connection)
         return id
     }
 
@@ -144,10 +166,12 @@ public struct ConversationStore: Sendable {
         }
     }
 
-    /// Updates status, assignee, team or attributes; returns the conversation before and after.
+    /// Updates status, assignee, team, owner (`bot` or `human`) or attributes, and records `conversation.updated` with
+    /// what changed (a handover is an owner change to `human`, a release one back to `bot`). Returns the conversation
+    /// before and after; nil when there is no such conversation.
     public func update(
         tenantID: String, id: String, status: String? = nil, assignee: String?? = nil, team: String?? = nil,
-        attributes: [String: JSON] = [:]
+        attributes: [String: JSON] = [:], owner: String? = nil, actor: Actor = .system
     ) throws -> (before: Conversation, after: Conversation)? {
         try database.transaction { connection in
             _ = try connection.query("SELECT id FROM conversations WHERE tenant_id = $1 AND id = $2" + database.dialect.forUpdate, [.text(tenantID), .text(id)])
@@ -156,18 +180,34 @@ public struct ConversationStore: Sendable {
             for (key, value) in attributes { merged[key] = value == .null ? nil : value }
             try connection.execute(
                 """
-                UPDATE conversations SET status = $3, assignee = $4, team = $5, attributes = $6, updated_at = $7
+                UPDATE conversations SET status = $3, assignee = $4, team = $5, attributes = $6, owner = $7, updated_at = $8
                 WHERE tenant_id = $1 AND id = $2
                 """,
                 [.text(tenantID), .text(id), .text(status ?? before.status), .text(assignee ?? before.assignee),
-                 .text(team ?? before.team), .text(try JSON.object(merged).serialized()), .integer(Clock.nowMillis())])
-            return (before, try find(tenantID: tenantID, id: id, in: connection)!)
+                 .text(team ?? before.team), .text(try JSON.object(merged).serialized()), .text(owner ?? before.owner),
+                 .integer(Clock.nowMillis())])
+            let after = try find(tenantID: tenantID, id: id, in: connection)!
+            var changes = Changes()
+            changes.note("status", before.status, after.status)
+            changes.note("assignee", before.assignee, after.assignee)
+            changes.note("team", before.team, after.team)
+            changes.note("owner", before.owner, after.owner)
+            changes.noteAttributes(before.attributes, after.attributes)
+            if !changes.isEmpty {
+                try events.record(
+                    EventDraft(
+                        EventCatalogue.conversationUpdated,
+                        data: ["conversation_id": .string(id), "changes": changes.json, "conversation": try JSON(encoding: after)],
+                        contactID: after.contactID, conversationID: id),
+                    tenantID: tenantID, actor: actor, in: connection)
+            }
+            return (before, after)
         }
     }
 
     /// Adds an internal note to a conversation: a message with direction `internal` that is never sent and
     /// leaves the conversation's last-message time and service window alone. Nil when there is no such conversation.
-    public func addNote(tenantID: String, conversationID: String, text: String, author: String) throws -> Message? {
+    public func addNote(tenantID: String, conversationID: String, text: String, author: String, actor: Actor = .system) throws -> Message? {
         let now = Clock.nowMillis(), id = Identifier.make()
         return try database.transaction { connection in
             guard let conversation = try find(tenantID: tenantID, id: conversationID, in: connection) else { return nil }
@@ -178,6 +218,11 @@ public struct ConversationStore: Sendable {
                 VALUES ($1, $2, $3, $4, 'internal', 'internal', 'internal_note', $5, 'note', $6, $7, $7)
                 """,
                 [.text(tenantID), .text(id), .text(conversationID), .text(conversation.contactID), .text(text), .text(author), .integer(now)])
+            try events.record(
+                EventDraft(
+                    EventCatalogue.messageNote, data: ["message_id": .string(id), "author": .string(author), "text": .string(text)],
+                    contactID: conversation.contactID, conversationID: conversationID),
+                tenantID: tenantID, actor: actor, in: connection)
             return try connection.query("SELECT * FROM messages WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(id)]).first.map(Message.init(row:))
         }
     }
@@ -197,16 +242,5 @@ public struct ConversationStore: Sendable {
                 parameters: [.text(tenantID), .text(conversationID)], in: connection, newestFirst: false
             ) { Message(row: $0) }
         }
-    }
-}
-
-extension HostServices {
-    /// Adds an internal note and tells the tenant's live views about it (`message.note`).
-    public func addNote(tenantID: String, conversationID: String, text: String, author: String) throws -> Message? {
-        guard let note = try conversations.addNote(tenantID: tenantID, conversationID: conversationID, text: text, author: author) else { return nil }
-        events.publish(
-            TenantEvent(tenantID: tenantID, type: "message.note", data: ["conversation_id": .string(conversationID), "message_id": .string(note.id)], source: nil),
-            toPlugins: false)
-        return note
     }
 }

@@ -1,3 +1,5 @@
+import SwitchboardJSON
+
 /// A job a worker has claimed. Its lease is the pair (worker, attempt): every later write about the
 /// job is conditional on both, so a worker whose lease expired, and whose job was claimed again,
 /// changes nothing.
@@ -30,38 +32,85 @@ public enum JobResolution: Sendable, Equatable {
 
 /// The scheduler's side of the job store: claims under a lease, heartbeats, outcomes and rescue.
 extension JobStore {
-    /// Moves up to `limit` due pending jobs of any tenant, soonest first, to `running` under a lease held by
-    /// `workerID` until `now + lease`, counting the attempt, and returns them. On SQLite the single writer
-    /// makes this atomic; on PostgreSQL `SKIP LOCKED` lets several hosts claim side by side, each job once.
-    public func claim(workerID: String, limit: Int, now: Int64, lease: Duration) throws -> [ClaimedJob] {
+    /// Moves up to `limit` due pending jobs of any tenant but those in `excludingTenants`, soonest first, to `running`
+    /// under a lease held by `workerID` until `now + lease`, counting the attempt, and returns them. A job in a lane is
+    /// only claimed when no earlier job of its lane is pending or running. On SQLite the single writer makes this
+    /// atomic; on PostgreSQL `SKIP LOCKED` lets several hosts claim side by side, each job once, and a lane's next job
+    /// stays blocked while another host's claim of the one before it is uncommitted.
+    public func claim(workerID: String, limit: Int, now: Int64, lease: Duration, excludingTenants: [String] = []) throws -> [ClaimedJob] {
         let rows = try database.transaction { connection in
             try connection.query(
                 Self.claimStatement(database.dialect),
-                [.text(workerID), .integer(now + lease.inMilliseconds), .integer(now), .integer(Int64(max(limit, 0)))])
+                [.text(workerID), .integer(now + lease.inMilliseconds), .integer(now), .integer(Int64(max(limit, 0))),
+                 .text(try JSON.array(excludingTenants.map(JSON.string)).serialized())])
         }
         return rows.map { ClaimedJob(tenantID: $0.string("tenant_id") ?? "", record: JobRecord(row: $0), workerID: workerID) }
             .sorted { $0.record.runAt < $1.record.runAt }
     }
 
-    /// When the soonest pending job is due (epoch ms), whether or not that is past; `nil` when none is pending.
-    public func nextDue() throws -> Int64? {
+    /// When the soonest claimable pending job of a tenant not in `excludingTenants` is due (epoch ms), whether or not
+    /// that is past; `nil` when none is pending. A job held back by an earlier one of its lane does not count: the
+    /// worker that finishes the earlier one claims the next.
+    public func nextDue(excludingTenants: [String] = []) throws -> Int64? {
         try database.read { connection in
-            try connection.query("SELECT run_at FROM jobs WHERE status = 'pending' ORDER BY run_at LIMIT 1").first?.int("run_at")
+            try connection.query(
+                """
+                SELECT run_at FROM jobs j WHERE status = 'pending' AND (lane IS NULL OR \(Self.laneIsFree))
+                  AND tenant_id NOT IN (\(Self.skippedTenants(database.dialect, parameter: 1)))
+                ORDER BY run_at LIMIT 1
+                """,
+                [.text(try JSON.array(excludingTenants.map(JSON.string)).serialized())]
+            ).first?.int("run_at")
         }
     }
 
-    /// The claim statement: `$1` worker, `$2` lease end, `$3` now, `$4` limit. Its subquery is meant to be served by
-    /// the `jobs_claim` index, whatever the number of pending jobs (the benchmark checks the plan).
+    /// The claim statement: `$1` worker, `$2` lease end, `$3` now, `$4` limit, `$5` a JSON array of tenants to skip. Its
+    /// subquery is meant to be served by the `jobs_claim` index, whatever the number of pending jobs (the benchmark
+    /// checks the plan), and a lane's test by `jobs_lane`.
     public static func claimStatement(_ dialect: SQLDialect) -> String {
         let skipLocked = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return """
             UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
             WHERE (tenant_id, id) IN (
-                SELECT tenant_id, id FROM jobs WHERE status = 'pending' AND run_at <= $3
+                SELECT tenant_id, id FROM jobs j WHERE status = 'pending' AND run_at <= $3
+                  AND (lane IS NULL OR \(laneIsFree))
+                  AND tenant_id NOT IN (\(skippedTenants(dialect, parameter: 5)))
                 ORDER BY run_at LIMIT $4\(skipLocked)
             )
             RETURNING *
             """
+    }
+
+    /// True for a job `j` that no earlier job of its lane holds back.
+    private static let laneIsFree = """
+        NOT EXISTS (SELECT 1 FROM jobs e WHERE e.tenant_id = j.tenant_id AND e.lane = j.lane AND e.lane_seq < j.lane_seq
+                    AND e.status IN ('pending', 'running'))
+        """
+
+    /// The tenants of the JSON array in parameter `$parameter`, as a subquery.
+    private static func skippedTenants(_ dialect: SQLDialect, parameter: Int) -> String {
+        dialect == .postgres ? "SELECT jsonb_array_elements_text($\(parameter)::jsonb)" : "SELECT value FROM json_each($\(parameter))"
+    }
+
+    /// Claims the next job of one lane of a tenant when it is due and nothing earlier holds it back; nil otherwise.
+    /// A request uses it to run the rules of its own change before it answers (`AutomationEngine.settle`).
+    public func claimLaneHead(tenantID: String, lane: String, workerID: String, now: Int64, lease: Duration) throws -> ClaimedJob? {
+        let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let row = try database.transaction { connection in
+            try connection.query(
+                """
+                UPDATE jobs SET status = 'running', locked_by = $3, locked_until = $4, attempts = attempts + 1, updated_at = $5
+                WHERE (tenant_id, id) IN (
+                    SELECT tenant_id, id FROM jobs j WHERE tenant_id = $1 AND lane = $2 AND status = 'pending' AND run_at <= $5
+                      AND \(Self.laneIsFree)
+                    ORDER BY lane_seq LIMIT 1\(skipLocked)
+                )
+                RETURNING *
+                """,
+                [.text(tenantID), .text(lane), .text(workerID), .integer(now + lease.inMilliseconds), .integer(now)]
+            ).first
+        }
+        return row.map { ClaimedJob(tenantID: tenantID, record: JobRecord(row: $0), workerID: workerID) }
     }
 
     /// Extends a running job's lease to `now + lease`. False when the lease is lost: it expired and the job

@@ -64,20 +64,24 @@ public struct JobStore: Sendable {
     }
 
     /// Schedules a job inside the caller's transaction, so it commits (or not) with the caller's writes.
+    /// A job in a `lane` is not claimed while a job of the same lane with a lower `laneSeq` is pending or running:
+    /// the lanes keep each subscriber's events of one contact in order (`EventLog`).
     public func schedule(
         tenantID: String, pluginID: String?, kind: String, runAt: Int64, payload: JSON,
-        uniqueKey: String?, maxAttempts: Int, in connection: SQLConnection
+        uniqueKey: String?, maxAttempts: Int, lane: String? = nil, laneSeq: Int64? = nil, in connection: SQLConnection
     ) throws -> Scheduled {
         let id = Identifier.make()
         let now = Clock.nowMillis()
         let inserted = try connection.execute(
             """
-            INSERT INTO jobs (tenant_id, id, plugin_id, kind, payload, run_at, status, max_attempts, unique_key, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $9)
+            INSERT INTO jobs (tenant_id, id, plugin_id, kind, payload, run_at, status, max_attempts, unique_key, created_at, updated_at,
+                              lane, lane_seq)
+            VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $9, $10, $11)
             ON CONFLICT DO NOTHING
             """,
             [.text(tenantID), .text(id), .text(pluginID), .text(kind), .text(try payload.serialized()),
-             .integer(runAt), .integer(Int64(maxAttempts)), .text(uniqueKey), .integer(now)])
+             .integer(runAt), .integer(Int64(maxAttempts)), .text(uniqueKey), .integer(now), .text(lane),
+             laneSeq.map(SQLValue.integer) ?? .null])
         if inserted > 0 {
             if wakeups.wouldWake(runAt: runAt) {
                 connection.afterCommit { [wakeups] in wakeups.wake() }

@@ -74,11 +74,12 @@ public struct TaskItem: Codable, Sendable {
     }
 }
 
-/// Tenant-scoped tasks.
+/// Tenant-scoped tasks. A new task records `task.created`, a change `task.updated`.
 public struct TaskStore: Sendable {
     public let database: Database
+    let events: EventLog
 
-    public func create(tenantID: String, task: TaskItem, in connection: SQLConnection? = nil) throws -> TaskItem {
+    public func create(tenantID: String, task: TaskItem, actor: Actor = .system, in connection: SQLConnection? = nil) throws -> TaskItem {
         let insert = { (connection: SQLConnection) -> TaskItem in
             try connection.execute(
                 """
@@ -90,6 +91,9 @@ public struct TaskStore: Sendable {
                  .text(task.priority), .text(task.status), .text(task.assignee), .text(task.contactID),
                  .text(task.conversationID), task.dueAt.map(SQLValue.integer) ?? .null,
                  task.reminderAt.map(SQLValue.integer) ?? .null, .text(task.createdBy), .integer(task.createdAt)])
+            try events.record(
+                EventDraft(EventCatalogue.taskCreated, data: ["task": try JSON(encoding: task)], contactID: task.contactID, conversationID: task.conversationID),
+                tenantID: tenantID, actor: actor, in: connection)
             return task
         }
         if let connection { return try insert(connection) }
@@ -117,9 +121,12 @@ public struct TaskStore: Sendable {
         return try database.read { try page.fetch(sql: sql, parameters: parameters, in: $0) { TaskItem(row: $0) } }
     }
 
-    /// Writes back a task after the caller changed its fields.
-    public func save(tenantID: String, task: TaskItem) throws {
+    /// Writes back a task after the caller changed its fields, and records `task.updated` with what changed.
+    public func save(tenantID: String, task: TaskItem, actor: Actor = .system) throws {
         try database.transaction { connection in
+            let before = try connection.query(
+                "SELECT * FROM tasks WHERE tenant_id = $1 AND id = $2" + database.dialect.forUpdate, [.text(tenantID), .text(task.id)]
+            ).first.map(TaskItem.init(row:))
             try connection.execute(
                 """
                 UPDATE tasks SET title = $3, description = $4, task_type = $5, priority = $6, status = $7, assignee = $8,
@@ -130,6 +137,23 @@ public struct TaskStore: Sendable {
                  .text(task.priority), .text(task.status), .text(task.assignee), task.dueAt.map(SQLValue.integer) ?? .null,
                  task.reminderAt.map(SQLValue.integer) ?? .null, task.completedAt.map(SQLValue.integer) ?? .null,
                  .integer(Clock.nowMillis())])
+            guard let before else { return }
+            var changes = Changes()
+            changes.note("title", before.title, task.title)
+            changes.note("description", before.description, task.description)
+            changes.note("task_type", before.taskType, task.taskType)
+            changes.note("priority", before.priority, task.priority)
+            changes.note("status", before.status, task.status)
+            changes.note("assignee", before.assignee, task.assignee)
+            changes.note("due_at", before.dueAt, task.dueAt)
+            changes.note("reminder_at", before.reminderAt, task.reminderAt)
+            changes.note("completed_at", before.completedAt, task.completedAt)
+            guard !changes.isEmpty else { return }
+            try events.record(
+                EventDraft(
+                    EventCatalogue.taskUpdated, data: ["task": try JSON(encoding: task), "changes": changes.json],
+                    contactID: before.contactID, conversationID: before.conversationID),
+                tenantID: tenantID, actor: actor, in: connection)
         }
     }
 }

@@ -25,6 +25,11 @@ public struct AppRequestContext: RequestContext {
         self.clientIP = remoteAddress?.ipAddress
     }
 
+    /// Who the changes of this request are recorded as: the bearer token's identity, else the console user's.
+    public var actor: Actor {
+        Actor(identity?.actor ?? consoleSession?.identity.actor ?? "api")
+    }
+
     /// Request bodies larger than this are refused with 413.
     public var maxUploadSize: Int { 1024 * 1024 }
 

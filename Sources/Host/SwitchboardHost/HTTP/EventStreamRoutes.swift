@@ -25,7 +25,7 @@ struct EventStreamRoutes {
                 return .upgrade([:])
             } onUpgrade: { inbound, outbound, context in
                 guard let tenant = try? await authorize(context.request) else { return }
-                let events = registry.services.events.stream(tenantID: tenant.slug)
+                let events = registry.services.events.live.stream(tenantID: tenant.slug)
                 // Forward events until the client goes away (its inbound side ends) or the server shuts down.
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {

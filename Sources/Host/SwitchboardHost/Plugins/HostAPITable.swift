@@ -194,11 +194,11 @@ private let contactUpdate: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutab
         let id = try requireString(request, "id")
         guard let contact = try host.services.contacts.update(
             tenantID: host.tenantID, id: id, attributes: request["attributes"]?.objectValue ?? [:],
-            addLabels: strings(request["add_labels"]), removeLabels: strings(request["remove_labels"]))
+            addLabels: strings(request["add_labels"]), removeLabels: strings(request["remove_labels"]), actor: host.actor)
         else { throw HostCallError.notFound("no contact \(id)") }
-        // A plugin's change runs the contact_updated rules, as one through the REST API does.
+        // The rules of the change run before the plugin reads the contact back, as for a change through the REST API.
         guard let tenant = host.tenant() else { return try JSON(encoding: contact) }
-        tenant.automation.handle(.init(event: "contact_updated", contactID: id), tenant: tenant)
+        tenant.automation.settle(contactID: id, tenant: tenant)
         return try JSON(encoding: host.services.contacts.find(tenantID: host.tenantID, .id(id)) ?? contact)
     }
 }
@@ -257,7 +257,7 @@ private let sendMessage: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutable
         guard let tenant = host.tenant() else { throw HostCallError.notFound("the tenant is no longer running") }
         let result: Outbound.Result
         do {
-            result = try Outbound(services: host.services).send(message, tenant: tenant, actor: "plugin:\(host.pluginID)")
+            result = try Outbound(services: host.services).send(message, tenant: tenant, actor: host.actor)
         } catch let invalid as Outbound.Invalid {
             throw HostCallError.badArgument("\(invalid.field): \(invalid.description)")
         }
@@ -268,11 +268,23 @@ private let sendMessage: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutable
     }
 }
 
+/// `{"type", "data"?, "contact_id"?, "conversation_id"?}`: recorded like the host's own events, so it reaches the
+/// subscribed plugins durably, after the emitting call returns; with a contact, in that contact's order.
 private let emitEvent: @convention(c) (OpaquePointer?, sb_bytes) -> sb_status = { ctx, request in
     serve(ctx, nil) { host in
         let request = try json(request)
         let type = try requireString(request, "type")
-        host.services.events.publish(TenantEvent(tenantID: host.tenantID, type: type, data: request["data"] ?? .null, source: host.pluginID))
+        guard EventSubscription.isValid(type), type != "*", !type.hasSuffix(".*") else {
+            throw HostCallError.badArgument("an event type is dot-separated words of a-z, 0-9, _ and -")
+        }
+        guard !EventCatalogue.hostTypes.contains(type) else { throw HostCallError.badArgument("\(type) is a host event; plugins emit their own") }
+        try host.services.database.transaction { connection in
+            try host.services.events.record(
+                EventDraft(
+                    type, data: request["data"] ?? .null, contactID: request["contact_id"]?.stringValue,
+                    conversationID: request["conversation_id"]?.stringValue, source: host.pluginID),
+                tenantID: host.tenantID, actor: host.actor, in: connection)
+        }
         return nil
     }
 }
@@ -294,11 +306,13 @@ private let httpRequest: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutable
         }
         var headers: [String: String] = [:]
         for (name, value) in request["headers"]?.objectValue ?? [:] { headers[name] = value.stringValue ?? "" }
+        // No longer than the plugin's call may take: a slow server cannot hold the instance past its budget.
         let timeout = Int(request["timeout_ms"]?.doubleValue ?? Double(host.services.http.defaultTimeoutMillis))
+        let ceiling = min(60_000, Int(host.callBudget.inMilliseconds))
         do {
             let response = try host.services.http.perform(HTTPClient.Request(
                 method: request["method"]?.stringValue?.uppercased() ?? "GET", url: url, headers: headers, body: body,
-                timeoutMillis: min(max(timeout, 100), 60_000)))
+                timeoutMillis: min(max(timeout, 100), max(ceiling, 100))))
             return .object([
                 "status": .number(Double(response.status)),
                 "headers": .object(response.headers.mapValues(JSON.string)),

@@ -66,8 +66,8 @@ enum HostCalls {
         if let email, let existing = try contacts.find(tenantID: host.tenantID, .email(email)) { return try JSON(encoding: existing) }
         let contact = try contacts.create(
             tenantID: host.tenantID, name: request["name"]?.stringValue, phone: phone, email: email,
-            attributes: request["attributes"]?.objectValue ?? [:])
-        if let tenant = host.tenant() { tenant.automation.handle(.init(event: "contact_created", contactID: contact.id), tenant: tenant) }
+            attributes: request["attributes"]?.objectValue ?? [:], actor: host.actor)
+        if let tenant = host.tenant() { tenant.automation.settle(contactID: contact.id, tenant: tenant) }
         return try JSON(encoding: contacts.find(tenantID: host.tenantID, .id(contact.id)) ?? contact)
     }
 
@@ -87,12 +87,12 @@ enum HostCalls {
             try connection.execute(
                 "UPDATE messages SET content = NULL, variables = NULL, recipient = NULL WHERE tenant_id = $1 AND contact_id = $2",
                 [.text(host.tenantID), .text(id)])
-            let count = try connection.execute("DELETE FROM contacts WHERE tenant_id = $1 AND id = $2", [.text(host.tenantID), .text(id)])
-            if count > 0 {
+            let deleted = try host.services.contacts.delete(tenantID: host.tenantID, id: id, actor: host.actor, in: connection)
+            if deleted {
                 try host.services.audit.record(
-                    tenantID: host.tenantID, actor: "plugin:\(host.pluginID)", action: "data_deleted", subject: id, in: connection)
+                    tenantID: host.tenantID, actor: host.actor.name, action: "data_deleted", subject: id, in: connection)
             }
-            return count > 0
+            return deleted
         }
         guard deleted else { throw HostCallError.notFound("no contact \(id)") }
         return ["deleted": true]
@@ -125,27 +125,21 @@ enum HostCalls {
         return try JSON(encoding: page)
     }
 
-    /// Status, assignee, team, owner (bot/human) and attributes; a status change runs the rules.
+    /// Status, assignee, team, owner (bot/human) and attributes, in one change and one `conversation.updated`.
     private static let updateConversation: Method = { host, request in
         let id = try required(request, "id")
         if let status = request["status"]?.stringValue, !Conversation.statuses.contains(status) {
             throw HostCallError.badArgument("status must be one of \(Conversation.statuses.sorted().joined(separator: ", "))")
         }
+        let owner = request["owner"]?.stringValue
+        if let owner, !["bot", "human"].contains(owner) { throw HostCallError.badArgument("owner must be bot or human") }
         let assignee: String?? = request["assignee"].map { $0.stringValue }
         let team: String?? = request["team"].map { $0.stringValue }
         guard let change = try host.services.conversations.update(
             tenantID: host.tenantID, id: id, status: request["status"]?.stringValue, assignee: assignee, team: team,
-            attributes: request["attributes"]?.objectValue ?? [:])
+            attributes: request["attributes"]?.objectValue ?? [:], owner: owner, actor: host.actor)
         else { throw HostCallError.notFound("no conversation \(id)") }
-        if let owner = request["owner"]?.stringValue {
-            guard ["bot", "human"].contains(owner) else { throw HostCallError.badArgument("owner must be bot or human") }
-            try host.services.database.transaction {
-                try $0.execute("UPDATE conversations SET owner = $3 WHERE tenant_id = $1 AND id = $2", [.text(host.tenantID), .text(id), .text(owner)])
-            }
-        }
-        if change.before.status != change.after.status, let tenant = host.tenant() {
-            tenant.automation.handle(.init(event: "conversation_status_changed", contactID: change.after.contactID, conversationID: id), tenant: tenant)
-        }
+        if let tenant = host.tenant() { tenant.automation.settle(contactID: change.after.contactID, tenant: tenant) }
         return try JSON(encoding: host.services.conversations.find(tenantID: host.tenantID, id: id))
     }
 
@@ -156,7 +150,9 @@ enum HostCalls {
         let id = try required(request, "conversation_id"), text = try required(request, "text")
         guard text.count <= 10_000 else { throw HostCallError.badArgument("\"text\" is longer than 10,000 characters") }
         let author = request["author"]?.stringValue ?? "plugin:\(host.pluginID)"
-        guard let note = try host.services.addNote(tenantID: host.tenantID, conversationID: id, text: text, author: author) else {
+        guard let note = try host.services.conversations.addNote(
+            tenantID: host.tenantID, conversationID: id, text: text, author: author, actor: host.actor)
+        else {
             throw HostCallError.notFound("no conversation \(id)")
         }
         return try JSON(encoding: note)
@@ -193,7 +189,7 @@ enum HostCalls {
             throw HostCallError.badArgument("task_type or priority is not one of the allowed values")
         }
         task.reminderAt = request["reminder_at"]?.doubleValue.map { Int64($0) }
-        return try JSON(encoding: host.services.tasks.create(tenantID: host.tenantID, task: task))
+        return try JSON(encoding: host.services.tasks.create(tenantID: host.tenantID, task: task, actor: host.actor))
     }
 
     private static let updateTask: Method = { host, request in
@@ -208,7 +204,7 @@ enum HostCalls {
         if let assignee = request["assignee"] { task.assignee = assignee.stringValue }
         if let due = request["due_at"]?.doubleValue { task.dueAt = Int64(due) }
         if let title = request["title"]?.stringValue { task.title = title }
-        try host.services.tasks.save(tenantID: host.tenantID, task: task)
+        try host.services.tasks.save(tenantID: host.tenantID, task: task, actor: host.actor)
         return try JSON(encoding: host.services.tasks.find(tenantID: host.tenantID, id: id))
     }
 
@@ -311,7 +307,7 @@ enum HostCalls {
             title: try required(request, "title"), description: request["description"]?.stringValue, location: request["location"]?.stringValue,
             startsAt: starts, endsAt: ends, status: request["status"]?.stringValue ?? "confirmed",
             contactID: request["contact_id"]?.stringValue, conversationID: request["conversation_id"]?.stringValue)
-        let event = try host.services.calendar.create(tenantID: host.tenantID, draft, source: "plugin:\(host.pluginID)")
+        let event = try host.services.calendar.create(tenantID: host.tenantID, draft, source: host.actor.name, actor: host.actor)
         guard let google = GoogleCalendar.of(host), case .object(var reply) = try JSON(encoding: event) else { return try JSON(encoding: event) }
         reply["google"] = GoogleCalendar.attempt(host, operation: "events.insert", subject: event.id) {
             ["event_id": .string(try google.insert(event))]
@@ -328,7 +324,7 @@ enum HostCalls {
         guard let event = try host.services.calendar.update(
             tenantID: host.tenantID, id: id, title: request["title"]?.stringValue,
             startsAt: request["starts_at"]?.doubleValue.map { Int64($0) }, endsAt: request["ends_at"]?.doubleValue.map { Int64($0) },
-            status: request["status"]?.stringValue)
+            status: request["status"]?.stringValue, actor: host.actor)
         else { throw HostCallError.notFound("no event \(id)") }
         return try JSON(encoding: event)
     }

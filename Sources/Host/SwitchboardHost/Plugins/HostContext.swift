@@ -13,6 +13,8 @@ final class HostContext: @unchecked Sendable {
     let logger: Logger
     /// Finds the running tenant, for calls that need its manifest (sending through the policy).
     let tenant: @Sendable () -> Tenant?
+    /// How long one call of the instance may take; an outbound `http_request` gets no longer than that.
+    var callBudget: Duration = .seconds(10)
 
     init(tenantID: String, pluginID: String, egress: EgressPolicy, services: HostServices, tenant: @escaping @Sendable () -> Tenant?) {
         self.tenantID = tenantID
@@ -27,6 +29,9 @@ final class HostContext: @unchecked Sendable {
     }
 
     var recordScope: RecordStore.Scope { RecordStore.Scope(tenantID: tenantID, pluginID: pluginID) }
+
+    /// The plugin, as the events of its changes name it.
+    var actor: Actor { .plugin(pluginID) }
 
     /// A plugin's job unique key, namespaced so two plugins of one tenant never share one.
     func pluginUniqueKey(_ key: String) -> String { "\(pluginID):\(key)" }

@@ -10,11 +10,20 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let abiMinor: Int
     public let capabilities: PluginCapabilities
     public let routes: [PluginRoute]
+    /// The events delivered to its `handle_event`.
+    public let subscription: EventSubscription
+    /// The lowest host minor it runs on (`min_host_minor`, 0 before 1.3).
+    public let minHostMinor: Int
     let descriptor: UnsafePointer<sb_plugin_descriptor>
 
-    init(path: String, descriptor: UnsafePointer<sb_plugin_descriptor>, routes: [PluginRoute]) {
+    init(
+        path: String, descriptor: UnsafePointer<sb_plugin_descriptor>, routes: [PluginRoute], subscription: EventSubscription,
+        minHostMinor: Int
+    ) {
         self.path = path
         self.descriptor = descriptor
+        self.subscription = subscription
+        self.minHostMinor = minHostMinor
         self.id = String(cString: descriptor.pointee.plugin_id)
         self.version = String(cString: descriptor.pointee.plugin_version)
         self.abiMajor = Int(descriptor.pointee.abi_major)
@@ -30,11 +39,20 @@ public final class LoadedPlugin: @unchecked Sendable {
         public let abi: String
         public let capabilities: [String]
         public let routes: [PluginRoute]
+        public let subscriptions: [String]
+        /// Whether it also gets every event other plugins emit (a plugin without a subscription list).
+        public let allPluginEvents: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case id, version, abi, capabilities, routes, subscriptions
+            case allPluginEvents = "all_plugin_events"
+        }
     }
 
     public var summary: Description {
         Description(
-            id: id, version: version, abi: "\(abiMajor).\(abiMinor)", capabilities: capabilities.names, routes: routes)
+            id: id, version: version, abi: "\(abiMajor).\(abiMinor)", capabilities: capabilities.names, routes: routes,
+            subscriptions: subscription.patterns, allPluginEvents: subscription.pluginEvents)
     }
 }
 

@@ -2,7 +2,7 @@ import CPluginABI
 import SwitchboardJSON
 
 /// The descriptor functions the host calls on a running instance, named as in `plugin_abi.h`.
-enum PluginEntry: String, Sendable, CaseIterable {
+public enum PluginEntry: String, Sendable, CaseIterable {
     case handleEvent = "handle_event"
     case handleHTTP = "handle_http"
     case runJob = "run_job"

@@ -8,6 +8,7 @@ public enum PluginLoadError: Error, CustomStringConvertible, Sendable {
     case missingFunction(path: String, name: String)
     case invalidDescriptor(path: String, reason: String)
     case capabilityWithoutFunction(path: String, capability: String, function: String)
+    case needsNewerHost(path: String, minor: Int, hostMajor: Int, hostMinor: Int)
 
     public var description: String {
         switch self {
@@ -27,6 +28,8 @@ public enum PluginLoadError: Error, CustomStringConvertible, Sendable {
             "\(path) has an invalid descriptor: \(reason)"
         case .capabilityWithoutFunction(let path, let capability, let function):
             "\(path) declares the \(capability) capability but leaves \(function) NULL"
+        case .needsNewerHost(let path, let minor, let hostMajor, let hostMinor):
+            "\(path) needs host ABI ≥ \(hostMajor).\(minor), but this host speaks ABI \(hostMajor).\(hostMinor); update the host"
         }
     }
 }

@@ -70,7 +70,32 @@ public enum PluginLoader {
         if !routes.isEmpty && !capabilities.contains(.httpRoutes) {
             throw .invalidDescriptor(path: path, reason: "it declares routes without the http_routes capability")
         }
-        return LoadedPlugin(path: path, descriptor: descriptor, routes: routes)
+        let minHostMinor = covers(descriptor, \.min_host_minor) ? Int(d.min_host_minor) : 0
+        if minHostMinor > Int(SB_ABI_MINOR) {
+            throw .needsNewerHost(path: path, minor: minHostMinor, hostMajor: Int(SB_ABI_MAJOR), hostMinor: Int(SB_ABI_MINOR))
+        }
+        let declared = covers(descriptor, \.subscriptions_json) ? d.subscriptions_json : nil
+        let subscription = try parseSubscriptions(declared, path: path) ?? .legacy(flows: capabilities.contains(.flows))
+        return LoadedPlugin(path: path, descriptor: descriptor, routes: routes, subscription: subscription, minHostMinor: minHostMinor)
+    }
+
+    /// Whether the descriptor, as large as the plugin compiled it, has `member` (`SB_HAS_MEMBER`).
+    private static func covers<T>(_ descriptor: UnsafePointer<sb_plugin_descriptor>, _ member: KeyPath<sb_plugin_descriptor, T>) -> Bool {
+        guard let offset = MemoryLayout<sb_plugin_descriptor>.offset(of: member) else { return false }
+        return Int(descriptor.pointee.struct_size) >= offset + MemoryLayout<T>.size
+    }
+
+    /// The events a 1.3 plugin subscribed to; nil when it left `subscriptions_json` NULL.
+    private static func parseSubscriptions(_ json: UnsafePointer<CChar>?, path: String) throws(PluginLoadError) -> EventSubscription? {
+        guard let json else { return nil }
+        guard let patterns = (try? JSON.parse(String(cString: json)))?.arrayValue?.map(\.stringValue), patterns.allSatisfy({ $0 != nil }) else {
+            throw .invalidDescriptor(path: path, reason: "subscriptions_json is not a JSON list of event names")
+        }
+        do {
+            return try EventSubscription(patterns: patterns.compactMap { $0 })
+        } catch {
+            throw .invalidDescriptor(path: path, reason: error.description)
+        }
     }
 
     private static func parseRoutes(_ json: UnsafePointer<CChar>?, path: String) throws(PluginLoadError) -> [PluginRoute] {

@@ -1,6 +1,5 @@
 import Logging
 import Metrics
-import NIOPosix
 import Synchronization
 import SwitchboardJSON
 
@@ -84,10 +83,19 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// Plugin jobs go to the tenant's instance of their plugin; host jobs to the handler of their kind.
+    /// Event deliveries go to their plugin's `handle_event` or to the rules; plugin jobs to the tenant's instance of
+    /// their plugin; host jobs to the handler of their kind.
     private func execute(_ job: ClaimedJob) async -> Outcome {
         guard let tenant = registry.tenant(slug: job.tenantID) else {
             return .failed("tenant \(job.tenantID) is not running on this host", permanent: false)
+        }
+        switch (job.record.kind, job.record.pluginID) {
+        case (EventLog.deliverKind, let pluginID?):
+            return await EventDelivery(services: registry.services, logger: logger).deliver(job, to: pluginID, tenant: tenant)
+        case (EventLog.rulesKind, nil):
+            return await runRules(job, tenant: tenant)
+        default:
+            break
         }
         if let pluginID = job.record.pluginID {
             return await executePluginJob(job, pluginID: pluginID, tenant: tenant)
@@ -118,12 +126,18 @@ struct JobRunner: Sendable {
             "id": .string(job.record.id), "kind": .string(job.record.kind), "payload": job.record.payload,
             "attempt": .number(Double(job.attempt)),
         ]
+        let result = await instance.call(.runJob, input)
+        return result.ok ? .succeeded : .failed("\(pluginID): \(result.errorMessage)", permanent: false)
+    }
+
+    /// Runs one event through the tenant's automation rules (`event.rules`).
+    private func runRules(_ job: ClaimedJob, tenant: Tenant) async -> Outcome {
+        guard let eventID = job.record.payload["event_id"]?.stringValue else { return .failed("no event_id in the payload", permanent: true) }
         do {
-            // Plugin code may block (store calls, outbound HTTP): keep it off the event loops and the cooperative pool.
-            let result = try await NIOThreadPool.singleton.runIfActive { instance.runJob(input) }
-            return result.ok ? .succeeded : .failed("\(pluginID): \(result.errorMessage)", permanent: false)
+            try await registry.services.blocking.run { try tenant.automation.process(eventID: eventID, tenant: tenant) }
+            return .succeeded
         } catch {
-            return .failed("\(pluginID) could not be called: \(error)", permanent: false)
+            return .failed("rules: \(error)", permanent: false)
         }
     }
 

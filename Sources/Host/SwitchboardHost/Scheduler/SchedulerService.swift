@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The durable scheduler. `concurrency` workers claim due jobs under a lease and run them, one at a time
 /// each, and a rescuer makes the jobs of a host that died claimable again once their lease runs out.
@@ -15,6 +16,8 @@ public struct SchedulerService: Service {
     public let workerID: String
     let runner: JobRunner
     private let store: JobStore
+    /// This host's running jobs by tenant, for `settings.perTenant`.
+    private let slots = TenantSlots()
     private let now: @Sendable () -> Int64
     private let logger: Logger
 
@@ -46,22 +49,46 @@ public struct SchedulerService: Service {
         }
     }
 
-    /// Claims up to `limit` due jobs and runs them side by side. Returns how many it claimed.
+    /// Claims up to `limit` due jobs, of tenants running fewer than `settings.perTenant` jobs here, and runs them side
+    /// by side. Returns how many it claimed.
     @discardableResult
     public func runDue(limit: Int) async -> Int {
         let jobs: [ClaimedJob]
+        let busy = slots.full(at: settings.perTenant)
         do {
             jobs = try await store.database.perform { [store, workerID, settings, now] in
-                try store.claim(workerID: workerID, limit: limit, now: now(), lease: settings.lease)
+                try store.claim(workerID: workerID, limit: limit, now: now(), lease: settings.lease, excludingTenants: busy)
             }
         } catch {
             logger.error("claiming due jobs failed", metadata: ["error": "\(error)"])
             return 0
         }
-        await withDiscardingTaskGroup { group in
-            for job in jobs { group.addTask { await runner.run(job) } }
+        // One claim may bring more of a tenant's jobs than it has slots left: those go back, pending, for later.
+        let (accepted, over) = jobs.reduce(into: ([ClaimedJob](), [ClaimedJob]())) { split, job in
+            if slots.take(job.tenantID, limit: settings.perTenant) { split.0.append(job) } else { split.1.append(job) }
         }
-        return jobs.count
+        if !over.isEmpty { await handBack(over) }
+        await withDiscardingTaskGroup { group in
+            for job in accepted {
+                group.addTask {
+                    await runner.run(job)
+                    // Workers idle because this tenant had no slot left may claim its next job now.
+                    if slots.give(job.tenantID, limit: settings.perTenant) { store.wakeups.wake() }
+                }
+            }
+        }
+        return accepted.count
+    }
+
+    /// Returns claimed jobs unrun: pending again, their attempt not counted.
+    private func handBack(_ jobs: [ClaimedJob]) async {
+        do {
+            try await store.database.perform { [store, now] in
+                for job in jobs { _ = try store.release(job, now: now()) }
+            }
+        } catch {
+            logger.error("handing back jobs over a tenant's share failed; they run when their lease expires", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Makes running jobs whose lease expired claimable again. Returns how many.
@@ -112,9 +139,13 @@ public struct SchedulerService: Service {
         }
     }
 
-    /// How long an idle worker sleeps: until the soonest pending job is due, between 1 ms and `pollInterval`.
+    /// How long an idle worker sleeps: until the soonest pending job of a tenant with a free slot is due, between 1 ms
+    /// and `pollInterval`. A tenant's freed slot wakes the workers (`runDue`).
     private func idleTime() async -> Duration {
-        guard let next = try? await store.database.perform({ [store] in try store.nextDue() }) else { return settings.pollInterval }
+        let busy = slots.full(at: settings.perTenant)
+        guard let next = try? await store.database.perform({ [store] in try store.nextDue(excludingTenants: busy) }) else {
+            return settings.pollInterval
+        }
         return min(max(.milliseconds(next - now()), .milliseconds(1)), settings.pollInterval)
     }
 
@@ -124,5 +155,33 @@ public struct SchedulerService: Service {
             await rescueExpiredLeases()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.lease / 2) }
         }
+    }
+}
+
+/// How many jobs of each tenant this host is running.
+final class TenantSlots: Sendable {
+    private let running = Mutex<[String: Int]>([:])
+
+    /// Takes a slot of the tenant if it runs fewer than `limit` jobs; false when it does not.
+    func take(_ tenantID: String, limit: Int) -> Bool {
+        running.withLock { counts in
+            guard counts[tenantID, default: 0] < limit else { return false }
+            counts[tenantID, default: 0] += 1
+            return true
+        }
+    }
+
+    /// Gives a slot back; true when the tenant had used all `limit` of them.
+    func give(_ tenantID: String, limit: Int) -> Bool {
+        running.withLock { counts in
+            let running = counts[tenantID] ?? 1
+            counts[tenantID] = running > 1 ? running - 1 : nil
+            return running >= limit
+        }
+    }
+
+    /// The tenants running `limit` jobs or more.
+    func full(at limit: Int) -> [String] {
+        running.withLock { $0.filter { $0.value >= limit }.map(\.key) }
     }
 }

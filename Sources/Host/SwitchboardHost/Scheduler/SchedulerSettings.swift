@@ -7,8 +7,12 @@ public struct SchedulerSettings: Sendable {
     /// How long a claim holds a job. A running job's lease is renewed every third of this; a job whose
     /// lease ran out (its host died) is rescued and runs again.
     public var lease: Duration = .seconds(60)
-    /// How many jobs this host runs at once.
-    public var concurrency = 4
+    /// How many jobs this host runs at once. A job waiting on a plugin or a provider holds no thread while it
+    /// waits for its turn, so this can be well above the number of cores.
+    public var concurrency = 16
+    /// How many of them may belong to one tenant (`SWITCHBOARD_JOB_CONCURRENCY_PER_TENANT`): a tenant whose plugin
+    /// hangs keeps its own jobs waiting, not the other tenants'.
+    public var perTenant = 4
     /// How long to wait before retrying a failed job.
     public var backoff = Backoff()
     /// How long jobs in flight may run on after graceful shutdown starts. Then they are cancelled and

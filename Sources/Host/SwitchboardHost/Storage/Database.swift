@@ -86,9 +86,12 @@ public protocol SQLConnection {
     /// Runs a query and returns its rows.
     func query(_ sql: String, _ parameters: [SQLValue]) throws -> [Row]
     /// Runs `action` after the current transaction commits, outside the database's locks; never when the
-    /// transaction rolls back. Meant for hints such as waking workers: an action registered in a savepoint
-    /// that was rolled back still runs when the enclosing transaction commits.
+    /// transaction, or the savepoint it was registered in, rolls back.
     func afterCommit(_ action: @escaping @Sendable () -> Void)
+    /// How many `afterCommit` actions the current transaction holds: a savepoint notes it when it starts.
+    var commitActionCount: Int { get }
+    /// Forgets the actions registered after the first `count`: those of a savepoint that rolled back.
+    func dropCommitActions(after count: Int)
 }
 
 /// The `afterCommit` actions of a connection's current transaction.
@@ -96,6 +99,12 @@ struct CommitActions {
     private var actions: [@Sendable () -> Void] = []
 
     mutating func append(_ action: @escaping @Sendable () -> Void) { actions.append(action) }
+
+    var count: Int { actions.count }
+
+    mutating func drop(after count: Int) {
+        if actions.count > count { actions.removeLast(actions.count - count) }
+    }
 
     /// The actions registered so far, leaving none.
     mutating func take() -> [@Sendable () -> Void] {

@@ -90,12 +90,14 @@ final class GroupCommit: @unchecked Sendable {
 extension SQLConnection {
     /// Runs `body` so that an error undoes only its own writes: a savepoint inside the current transaction.
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        let actions = commitActionCount
         try execute("SAVEPOINT switchboard")
         do {
             let result = try body()
             try execute("RELEASE switchboard")
             return result
         } catch {
+            dropCommitActions(after: actions)
             _ = try? execute("ROLLBACK TO switchboard")
             _ = try? execute("RELEASE switchboard")
             throw error

@@ -348,6 +348,41 @@ public enum Migrations {
             )
             """,
         ]),
+        // The event pipeline: every change is recorded as an event in the same transaction (the outbox), and
+        // each subscriber gets it through a job of its own. A job's `lane` (subscriber and contact) holds back a
+        // later event until the earlier ones of that lane are finished; `contacts.event_seq` numbers a contact's
+        // events in commit order, since updating it locks the contact's row until the commit.
+        Migration(version: 10, name: "event-pipeline", statements: [
+            """
+            CREATE TABLE events (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                contact_id TEXT,
+                conversation_id TEXT,
+                sequence BIGINT,
+                occurred_at BIGINT NOT NULL,
+                recorded_at BIGINT NOT NULL,
+                source TEXT,
+                actor TEXT NOT NULL,
+                cause_id TEXT,
+                depth INTEGER NOT NULL DEFAULT 0,
+                data TEXT NOT NULL DEFAULT '{}',
+                PRIMARY KEY (tenant_id, id)
+            )
+            """,
+            "CREATE INDEX events_recorded ON events (tenant_id, recorded_at)",
+            "ALTER TABLE contacts ADD COLUMN event_seq BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE jobs ADD COLUMN lane TEXT",
+            "ALTER TABLE jobs ADD COLUMN lane_seq BIGINT",
+            """
+            CREATE INDEX jobs_lane ON jobs (tenant_id, lane, lane_seq)
+                WHERE lane IS NOT NULL AND status IN ('pending', 'running')
+            """,
+            "ALTER TABLE automation_runs ADD COLUMN event_id TEXT",
+            "CREATE INDEX automation_runs_event ON automation_runs (tenant_id, event_id, rule_id)",
+            "ALTER TABLE messages ADD COLUMN sent_at BIGINT",
+        ]),
     ]
 
     /// Applies every migration not yet recorded in `schema_migrations`, each in its own

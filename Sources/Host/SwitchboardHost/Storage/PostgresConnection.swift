@@ -90,6 +90,12 @@ final class PostgresConnection: SQLConnection {
         commitActions.append(action)
     }
 
+    var commitActionCount: Int { commitActions.count }
+
+    func dropCommitActions(after count: Int) {
+        commitActions.drop(after: count)
+    }
+
     func rollback() {
         _ = try? execute("ROLLBACK")
     }

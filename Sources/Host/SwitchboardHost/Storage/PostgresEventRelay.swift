@@ -105,20 +105,18 @@ struct PostgresEventRelay: Service {
         if full.utf8.count <= Self.maxPayloadBytes { return full }
         let cut = TenantEvent(
             tenantID: event.tenantID, type: event.type, id: event.id, occurredAt: event.occurredAt, data: ["truncated": true],
-            source: event.source)
+            source: event.source, actor: event.actor, contactID: event.contactID, conversationID: event.conversationID,
+            sequence: event.sequence)
         return encoded(cut).flatMap { $0.utf8.count <= Self.maxPayloadBytes ? $0 : nil }
     }
 
     /// Hands another host's event to the local streams; this host's own and unreadable payloads are dropped.
     func deliver(_ payload: String) {
         guard let message = try? JSON.parse(payload), message["origin"]?.stringValue != origin,
-            let tenant = message["tenant"]?.stringValue, let event = message["event"],
-            let type = event["type"]?.stringValue, let id = event["id"]?.stringValue
+            let tenant = message["tenant"]?.stringValue, let envelope = message["event"],
+            let event = TenantEvent(tenantID: tenant, envelope: envelope)
         else { return }
-        events.deliverFromOtherHost(
-            TenantEvent(
-                tenantID: tenant, type: type, id: id, occurredAt: Int64(event["occurred_at"]?.doubleValue ?? 0), data: event["data"] ?? .null,
-                source: event["source"]?.stringValue))
+        events.deliverFromOtherHost(event)
     }
 }
 

@@ -98,6 +98,12 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
             commitActions.append(action)
         }
 
+        var commitActionCount: Int { commitActions.count }
+
+        func dropCommitActions(after count: Int) {
+            commitActions.drop(after: count)
+        }
+
         func query(_ sql: String, _ parameters: [SQLValue]) throws -> [Row] {
             let statement = try prepare(sql, parameters)
             defer { sqlite3_reset(statement) }

@@ -16,8 +16,11 @@ public struct HostServices: Sendable {
     public let automation: AutomationStore
     public let credentials: CredentialStore
     public let audit: AuditLog
-    public let events: EventBus
+    /// Records every change as an event and queues its deliveries; `events.live` carries them to the live streams.
+    public let events: EventLog
     public let http: HTTPClient
+    /// The threads that blocking work runs on: plugin calls, provider calls, SMTP.
+    public let blocking: BlockingExecutor
     /// Counts failed sign-ins per account and IP for the console login forms.
     public let loginThrottle: LoginThrottle
     public let logger: Logger
@@ -35,18 +38,19 @@ public struct HostServices: Sendable {
         self.database = database
         self.records = RecordStore(database: database)
         self.jobs = JobStore(database: database)
-        self.contacts = ContactStore(database: database, jobs: jobs)
-        self.hostJobs = HostJobs()
-        self.conversations = ConversationStore(database: database)
-        self.tasks = TaskStore(database: database)
-        self.templates = TemplateStore(database: database)
-        self.labels = LabelStore(database: database)
-        self.calendar = CalendarStore(database: database)
         self.automation = AutomationStore(database: database)
         self.audit = AuditLog(database: database)
+        self.events = EventLog(jobs: jobs, automation: automation, live: EventBus())
+        self.contacts = ContactStore(database: database, jobs: jobs, events: events, audit: audit)
+        self.hostJobs = HostJobs()
+        self.conversations = ConversationStore(database: database, events: events)
+        self.tasks = TaskStore(database: database, events: events)
+        self.templates = TemplateStore(database: database)
+        self.labels = LabelStore(database: database)
+        self.calendar = CalendarStore(database: database, events: events)
         self.credentials = CredentialStore(database: database, audit: audit)
-        self.events = EventBus()
         self.http = HTTPClient(defaultTimeoutMillis: providerTimeoutMillis)
+        self.blocking = BlockingExecutor()
         self.loginThrottle = LoginThrottle()
         self.logger = logger
     }

@@ -204,7 +204,8 @@ public struct ManifestParser {
         return references
     }
 
-    /// A plugin's `isolation: inline | process` (default inline) and, for `process`, its `timeout_ms`.
+    /// A plugin's `isolation: inline | process` (default inline) and its `timeout_ms`: the time a call may take, after
+    /// which an inline call is logged and counted (an HTTP request gets a 504) and a worker process is killed.
     private mutating func isolation(_ mapping: Node.Mapping, _ path: String) -> PluginIsolation {
         var timeout: Duration?
         if let node = mapping["timeout_ms"] {
@@ -217,13 +218,12 @@ public struct ManifestParser {
         }
         switch optionalString(mapping, "isolation", path) ?? "inline" {
         case "inline":
-            if mapping["timeout_ms"] != nil { issue("\(path).timeout_ms", mapping["timeout_ms"], "applies only with isolation: process") }
-            return .inline
+            return .inline(budget: timeout)
         case "process":
             return .process(timeout: timeout)
         default:
             issue("\(path).isolation", mapping["isolation"], "must be inline or process")
-            return .inline
+            return .inline(budget: nil)
         }
     }
 
@@ -303,7 +303,7 @@ public struct ManifestParser {
         var settings = MessagingSettings()
         guard let node else { return settings }
         guard let mapping = node.mapping else {
-            issue("messaging", node, "must be a mapping with allowed_hours, business_hours_only, service_window_hours")
+            issue("messaging", node, "must be a mapping with allowed_hours, business_hours_only, service_window_hours, opt_out_keywords")
             return settings
         }
         for (key, value) in mapping {
@@ -325,8 +325,13 @@ public struct ManifestParser {
             case "service_window_hours":
                 guard let hours = value.int, (1...168).contains(hours) else { issue(path, value, "must be 1 to 168"); continue }
                 settings.serviceWindowHours = hours
+            case "opt_out_keywords":
+                guard let words = value.sequence?.map({ $0.string?.lowercased().trimmingCharacters(in: .whitespaces) ?? "" }),
+                    words.allSatisfy({ !$0.isEmpty && $0.count <= 40 })
+                else { issue(path, value, "must be a list of words (an empty list turns keyword opt-outs off)"); continue }
+                settings.optOutKeywords = words
             default:
-                issue(path, key, "unknown setting; expected allowed_hours, business_hours_only, service_window_hours")
+                issue(path, key, "unknown setting; expected allowed_hours, business_hours_only, service_window_hours, opt_out_keywords")
             }
         }
         return settings

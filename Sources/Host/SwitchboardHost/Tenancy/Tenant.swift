@@ -13,6 +13,8 @@ public final class Tenant: Sendable {
     /// The tenant folder's `logo.svg` or `logo.png`, found when the tenant starts (a new logo shows after
     /// the tenant's next change or restart).
     public let logoFile: String?
+    /// Each plugin and the events it subscribed to: who gets an event recorded for this tenant.
+    let eventSubscribers: [EventSubscriber]
 
     public var slug: String { manifest.slug }
 
@@ -22,6 +24,7 @@ public final class Tenant: Sendable {
         self.services = services
         self.roles = RoleBook(extra: manifest.roles)
         self.routes = instances.flatMap { instance in instance.plugin.routes.map { ($0, instance) } }
+        self.eventSubscribers = instances.map { EventSubscriber(pluginID: $0.plugin.id, subscription: $0.plugin.subscription) }
         self.logoFile = services.tenantFilesRoot.flatMap { root in
             ["logo.svg", "logo.png"].map { "\(root)/\(manifest.slug)/\($0)" }.first { FileManager.default.fileExists(atPath: $0) }
         }

@@ -46,7 +46,7 @@ public struct TenantManifest: Sendable, Encodable {
         public var version: String?
         public var config: JSON
         /// Whether the plugin runs inside the host or in a worker process of its own.
-        public var isolation: PluginIsolation = .inline
+        public var isolation: PluginIsolation = .inline(budget: nil)
     }
 
     enum CodingKeys: String, CodingKey {

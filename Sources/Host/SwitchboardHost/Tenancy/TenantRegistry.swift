@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOPosix
 import SwitchboardJSON
 
 /// The tenants this host serves, found by domain.
@@ -39,7 +38,7 @@ public final class TenantRegistry: @unchecked Sendable {
         self.isolation = isolation
         self.logger = services.logger
         self.reloadLog = PluginReloadLog(database: services.database)
-        services.events.subscribe { [weak self] event in await self?.deliver(event) }
+        services.events.route { [weak self] slug in self?.tenant(slug: slug)?.eventSubscribers ?? [] }
     }
 
     // MARK: Lookup
@@ -163,9 +162,6 @@ public final class TenantRegistry: @unchecked Sendable {
         try syncReloads()
     }
 
-    /// The event a reload publishes (`{plugin, from, to}`), for the tenant's live streams.
-    static let pluginReloadedEvent = "plugin.reloaded"
-
     /// Hot swap: loads the current build of `pluginID` from the plugins directory and switches the running tenant to a
     /// new instance of it, without a restart. Requests already inside the old instance finish there; it is destroyed
     /// when the last of them lets go of it. Throws `PluginLoadError` or `PluginInstanceError`; on error nothing changes.
@@ -175,14 +171,14 @@ public final class TenantRegistry: @unchecked Sendable {
         let (instance, previous) = try swap(running, pluginID: pluginID)
         let generation = try services.database.transaction { connection in
             try audit(reloadOf: instance, previous: previous, tenantID: running.slug, actor: actor, in: connection)
+            try services.events.record(
+                EventDraft(
+                    EventCatalogue.pluginReloaded,
+                    data: ["plugin": .string(pluginID), "from": .string(previous), "to": .string(instance.plugin.version)]),
+                tenantID: running.slug, actor: Actor(actor), in: connection)
             return try reloadLog.recordReload(tenantID: running.slug, pluginID: pluginID, in: connection)
         }
         lock.withLock { runningGenerations[PluginReloadLog.Entry.key(tenantID: running.slug, pluginID: pluginID)] = generation }
-        services.events.publish(
-            TenantEvent(
-                tenantID: running.slug, type: Self.pluginReloadedEvent,
-                data: ["plugin": .string(pluginID), "from": .string(previous), "to": .string(instance.plugin.version)], source: nil),
-            toPlugins: false)
         return instance
     }
 
@@ -382,21 +378,6 @@ public final class TenantRegistry: @unchecked Sendable {
             guard let old = bySlug.removeValue(forKey: slug) else { return }
             for domain in old.manifest.domains where byDomain[domain] === old { byDomain[domain] = nil }
             problems[slug] = nil
-        }
-    }
-
-    /// Hands an event to the tenant's plugins other than the one that raised it, off the caller's thread.
-    private func deliver(_ event: TenantEvent) async {
-        guard event.deliverToPlugins, let tenant = tenant(slug: event.tenantID) else { return }
-        for instance in tenant.instances where instance.plugin.id != event.source {
-            // Plugin code may block (store calls, outbound HTTP): keep it off Swift's cooperative threads.
-            guard let result = try? await NIOThreadPool.singleton.runIfActive({ instance.handleEvent(event.json) }) else { continue }
-            if !result.ok {
-                logger.warning("plugin failed an event", metadata: [
-                    "tenant": "\(event.tenantID)", "plugin": "\(instance.plugin.id)", "event": "\(event.type)",
-                    "error": "\(result.errorMessage)",
-                ])
-            }
         }
     }
 }

@@ -17,12 +17,19 @@
  *   A test pins this file's SHA-256 per version: editing it without bumping
  *   the version fails the test suite (Sources/PluginAPI/CPluginABI/abi-pins.txt).
  *
+ *   A plugin that needs what a later minor added says so in min_host_minor
+ *   (1.3): a 1.3 or later host refuses it with "needs host ABI >= 1.N". On a host
+ *   older than 1.3, which does not read that member, the entry point itself
+ *   must decline by returning NULL when host_minor is too low.
+ *
  * ENTRY POINT
  *   The only symbol a plugin exports is a function (dlsym is only guaranteed
- *   for functions), with the major version in its name:
+ *   for functions), with the major version in its name. Its prototype is
+ *   declared at the end of this header with SB_EXPORT, so a definition with
+ *   another signature does not compile, and -fvisibility=hidden cannot hide it:
  *
- *     const sb_plugin_descriptor *switchboard_plugin_entry_v1(uint16_t host_major,
- *                                                             uint16_t host_minor);
+ *     SB_EXPORT const sb_plugin_descriptor *
+ *     switchboard_plugin_entry_v1(uint16_t host_major, uint16_t host_minor);
  *
  *   It returns a pointer to a descriptor with static storage duration, or NULL
  *   if the plugin cannot run on that host. The host never frees it.
@@ -51,11 +58,47 @@
  *   Nothing unwinds across this boundary: no C++ exception, Swift error or
  *   Rust panic may escape a function declared here.
  *
- * THREADING
- *   The host serialises calls into one instance, but calls may arrive on any
- *   thread. Host API functions are thread-safe. They are valid from
- *   create_instance until destroy_instance returns, and only on the instance
- *   they were given to.
+ * THREADING AND RE-ENTRANCY
+ *   Inline (the default): the host calls one instance at a time, in the order
+ *   the calls came, each on one of the host's worker threads (any thread, not
+ *   always the same one). Two instances, also two tenants' instances of the
+ *   same plugin, run at the same time: keep per-tenant state in the instance,
+ *   and guard any global state yourself. A call blocks only its own instance:
+ *   the callers behind it wait without a thread. A call that runs longer than
+ *   its budget (the manifest's timeout_ms, else the host's) cannot be stopped;
+ *   it is logged and counted, an HTTP request gets a 504, and an outbound
+ *   http_request never waits longer than the budget. A crash (a segfault, an
+ *   abort, a Swift trap) in an inline plugin ends the whole host process.
+ *   Process isolation: the same rules, in a worker process of its own that
+ *   the host kills when a call outlives its budget; there, call host API
+ *   functions only from inside a call the host made (the socket carries one
+ *   exchange at a time).
+ *   Host API functions are thread-safe and may block (a database write, an
+ *   outbound HTTP request). They are valid from create_instance until
+ *   destroy_instance returns, and only on the instance they were given to.
+ *   No host function calls back into the calling instance: emit_event,
+ *   send_message and every change deliver their events later, through
+ *   handle_event, never during the call that caused them.
+ *
+ * EVENTS
+ *   Everything that happens in a tenant is an event (the catalogue with each
+ *   event's data is in docs/plugin-abi.md): messages received, sent, blocked
+ *   and their delivery statuses, conversation, contact, task and calendar
+ *   changes, and the events plugins emit. A plugin names the ones it wants in
+ *   subscriptions_json (1.3). The host records each event in the transaction
+ *   of the change that raised it and then delivers it to every subscriber:
+ *   - in order: a plugin gets the events of one contact (and so of each of its
+ *     conversations) one at a time, in the order they were committed, each
+ *     with its "sequence"; other contacts and tenants run side by side;
+ *   - retried alone: when handle_event returns anything but SB_OK, only this
+ *     plugin gets the event again, with backoff ("attempt" counts up), and
+ *     its later events of that contact wait; after the last attempt the
+ *     delivery goes to the dead-letter list with the plugin named, and the
+ *     next event follows;
+ *   - at least once: a host that dies during a call delivers the event again.
+ *     Deduplicate by the event's "id" where a second run would do harm;
+ *   - never back to its cause: a plugin does not get the events its own
+ *     changes raised, nor the ones it emitted.
  *
  * TENANCY
  *   One instance serves exactly one tenant. The sb_host_ctx handed to
@@ -77,7 +120,14 @@ extern "C" {
 #endif
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 2
+#define SB_ABI_MINOR 3
+
+/* Marks the one exported symbol, so it stays visible under -fvisibility=hidden. */
+#if defined(_WIN32)
+#define SB_EXPORT __declspec(dllexport)
+#else
+#define SB_EXPORT __attribute__((visibility("default")))
+#endif
 
 /* The exported entry symbol's name, as a string for dlsym. */
 #define SB_PLUGIN_ENTRY_SYMBOL "switchboard_plugin_entry_v1"
@@ -99,7 +149,10 @@ typedef int32_t sb_status;
 
 /* ---------------------------------------------------------- capabilities */
 
-/* Capability bits a plugin declares in its descriptor. */
+/* Capability bits a plugin declares in its descriptor. Before 1.3, and for a
+ * plugin that leaves subscriptions_json NULL, SB_CAP_FLOWS also subscribes
+ * the plugin to message.received (and every plugin gets the events other
+ * plugins emit); a 1.3 plugin subscribes through subscriptions_json. */
 #define SB_CAP_FLOWS 0x01u       /* handles conversation events      */
 #define SB_CAP_TEMPLATES 0x02u   /* provides message templates       */
 #define SB_CAP_PIPELINES 0x04u   /* CRM pipelines and stages         */
@@ -179,12 +232,17 @@ typedef struct sb_host_api {
     /* Send a message to a contact through the host's outbound path (and its
      * policy, where the host enforces one).
      * {"contact_id", "channel"?, "type": "session_text"|"template", "text"?,
-     *  "template_name"?, "variables"?, "send_at"?} -> {"message_id", "status", ...}.
-     * A policy block returns SB_DENIED with the reason in the error body. */
+     *  "template_name"?, "variables"?, "send_at"?, "opt_out_confirmation"?}
+     * -> {"message_id", "status", ...}.
+     * A policy block returns SB_DENIED with the reason in the error body.
+     * To a contact who opted out, a plugin may only send the confirmation of
+     * the opt-out, marked "opt_out_confirmation": true. */
     sb_status (*send_message)(sb_host_ctx *ctx, sb_bytes message, sb_owned_bytes *out);
 
-    /* Publish {"type", "data"} on this tenant's event bus. Delivery is
-     * asynchronous: it never re-enters the calling instance during this call. */
+    /* Record {"type", "data"?, "contact_id"?, "conversation_id"?} as an event
+     * of this tenant, delivered to the plugins that subscribe to it (with a
+     * contact, in that contact's order), never to the emitting plugin. A host
+     * event name (docs/plugin-abi.md) is refused with SB_BAD_ARGUMENT. */
     sb_status (*emit_event)(sb_host_ctx *ctx, sb_bytes event);
 
     /* Outbound HTTP through the host, allowed only to the hosts in the tenant
@@ -245,9 +303,12 @@ typedef struct sb_plugin_descriptor {
                                  sb_bytes config, sb_instance **out_instance,
                                  sb_owned_bytes *out_error);
 
-    /* Handle one event {"type", "id", "occurred_at", "data", "source"} (source:
-     * the emitting plugin's id, or null for the host); reply with any JSON, or
-     * nothing (out left empty). */
+    /* Handle one event {"type", "id", "occurred_at", "data", "source", "actor",
+     * "contact_id"?, "conversation_id"?, "sequence"?, "attempt"} (source: the
+     * emitting plugin's id, or null for the host; actor: who caused it, e.g.
+     * "user:Ana", "plugin:x", "webhook:whatsapp"). See EVENTS above for order
+     * and retries. Return SB_OK once it is handled (any JSON reply, or none);
+     * anything else has it delivered again later. */
     sb_status (*handle_event)(sb_instance *instance, sb_bytes event, sb_owned_bytes *out);
 
     /* Serve one of routes_json. Request: {"method", "path", "route", "params",
@@ -268,11 +329,33 @@ typedef struct sb_plugin_descriptor {
     /* Free a buffer the plugin allocated. */
     void (*free_bytes)(sb_owned_bytes buffer);
 
+    /* ---- ABI 1.3 ---- */
+
+    /* JSON array of the events the plugin wants delivered to handle_event:
+     * exact names ("message.received"), prefixes ("message.*") or "*".
+     * Static, plugin-owned. NULL keeps the behaviour of 1.2 (see SB_CAP_FLOWS);
+     * "[]" subscribes to nothing. */
+    const char *subscriptions_json;
+
+    /* The lowest host minor the plugin runs on; 0 for any 1.x host. A 1.3 or
+     * later host with a lower SB_ABI_MINOR refuses the plugin. */
+    uint16_t min_host_minor;
+
     /* Append new members below this line only. */
 } sb_plugin_descriptor;
 
+/* The smallest tables the host and a plugin accept: those of ABI 1.0.
+ * A descriptor smaller than this is refused; a plugin must not use a host
+ * table smaller than this. Members appended later are checked with
+ * SB_HAS_MEMBER. */
+#define SB_PLUGIN_DESCRIPTOR_MIN_SIZE offsetof(sb_plugin_descriptor, subscriptions_json)
+#define SB_HOST_API_MIN_SIZE offsetof(sb_host_api, call)
+
 /* The signature of the exported entry symbol SB_PLUGIN_ENTRY_SYMBOL. */
 typedef const sb_plugin_descriptor *(*sb_plugin_entry_fn)(uint16_t host_major, uint16_t host_minor);
+
+/* The entry point every plugin defines and exports (see ENTRY POINT above). */
+SB_EXPORT const sb_plugin_descriptor *switchboard_plugin_entry_v1(uint16_t host_major, uint16_t host_minor);
 
 #ifdef __cplusplus
 }

@@ -29,10 +29,14 @@ public struct Outbound: Sendable {
         /// Makes a repeated send (a retried job) return the message already stored under this key
         /// instead of sending again. Set by the host, not by API callers.
         public var idempotencyKey: String? = nil
+        /// Marks a bot's confirmation of an opt-out, the one message a bot may send to a contact whose consent is
+        /// revoked (plugins only).
+        public var optOutConfirmation: Bool? = nil
 
         enum CodingKeys: String, CodingKey {
             case contactID = "contact_id", channel, type, text, templateName = "template_name", language, variables
             case interactive, category, sendAt = "send_at", subject, attachments
+            case optOutConfirmation = "opt_out_confirmation"
         }
     }
 
@@ -66,7 +70,9 @@ public struct Outbound: Sendable {
         public let description: String
     }
 
-    public func send(_ request: Request, tenant: Tenant, actor: String, now: Int64 = Clock.nowMillis()) throws -> Result {
+    /// Checks the policy, stores the message as `actor`'s, queues its delivery and records `message.sent` (or, when the
+    /// policy refused it, `message.blocked`).
+    public func send(_ request: Request, tenant: Tenant, actor: Actor, now: Int64 = Clock.nowMillis()) throws -> Result {
         let result = try store(request, tenant: tenant, actor: actor, now: now)
         // The sandbox cannot fail: deliver it at once rather than waiting for the scheduler.
         if result.channel == "sandbox", result.status == "queued",
@@ -77,8 +83,7 @@ public struct Outbound: Sendable {
         return result
     }
 
-    /// Checks the policy, stores the message and queues its delivery.
-    private func store(_ request: Request, tenant: Tenant, actor: String, now: Int64) throws -> Result {
+    private func store(_ request: Request, tenant: Tenant, actor: Actor, now: Int64) throws -> Result {
         let tenantID = tenant.slug
         guard ["session_text", "template", "interactive"].contains(request.type) else {
             throw Invalid(field: "type", description: "type must be session_text, template or interactive")
@@ -123,9 +128,13 @@ public struct Outbound: Sendable {
                     messageID: existing.string("id") ?? "", status: existing.string("status") ?? "", channel: existing.string("channel") ?? channel,
                     sendAt: existing.int("send_at"), reason: existing.string("error_code"), detail: existing.string("error_message"))
             }
-            let (conversation, _) = try services.conversations.findOrOpen(tenantID: tenantID, contactID: contact.id, channel: channel, in: connection)
+            let (conversation, _) = try services.conversations.findOrOpen(
+                tenantID: tenantID, contactID: contact.id, channel: channel, actor: actor, in: connection)
             let policy = PolicyEngine(messaging: tenant.manifest.messaging, businessHours: tenant.manifest.businessHours, tenantTimezone: tenant.manifest.timezone)
-            let draft = PolicyEngine.Draft(channel: channel, type: request.type, category: request.category, template: template, sendAt: request.sendAt ?? now)
+            let confirmation = request.optOutConfirmation == true
+            let draft = PolicyEngine.Draft(
+                channel: channel, type: request.type, category: request.category, template: template, sendAt: request.sendAt ?? now,
+                automated: !actor.isHuman, optOutConfirmation: confirmation)
             let decision = policy.decide(draft, contact: contact, conversation: conversation, now: now)
             let messageID = Identifier.make()
             var status = "queued", sendAt: Int64? = nil, reason: String? = nil, detail: String? = nil
@@ -138,7 +147,7 @@ public struct Outbound: Sendable {
                 status = "scheduled"
                 reason = why
                 try services.audit.record(
-                    tenantID: tenantID, actor: actor, action: "policy_shifted_send", subject: messageID,
+                    tenantID: tenantID, actor: actor.name, action: "policy_shifted_send", subject: messageID,
                     details: ["reason": .string(why), "requested": .number(Double(request.sendAt ?? now)), "send_at": .number(Double(at)),
                               "contact_id": .string(contact.id)],
                     in: connection)
@@ -147,7 +156,7 @@ public struct Outbound: Sendable {
                 reason = why
                 detail = explanation
                 try services.audit.record(
-                    tenantID: tenantID, actor: actor, action: "policy_blocked_send", subject: messageID,
+                    tenantID: tenantID, actor: actor.name, action: "policy_blocked_send", subject: messageID,
                     details: ["reason": .string(why), "detail": .string(explanation), "contact_id": .string(contact.id),
                               "channel": .string(channel), "type": .string(request.type),
                               "template": request.templateName.map(JSON.string) ?? .null],
@@ -157,6 +166,8 @@ public struct Outbound: Sendable {
             if let interactive = request.interactive { stored["_interactive"] = interactive }
             if let subject = request.subject { stored["subject"] = .string(subject) }
             if let attachments = request.attachments, !attachments.isEmpty { stored["_attachments"] = try JSON(encoding: attachments) }
+            if confirmation { stored["_opt_out_confirmation"] = true }
+            let content = request.text ?? template?.render((request.variables ?? [:]).mapValues(ConditionEvaluator.text))
             try connection.execute(
                 """
                 INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, channel, type, content, template_name,
@@ -165,15 +176,36 @@ public struct Outbound: Sendable {
                 VALUES ($1, $2, $3, $4, 'outbound', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
                 """,
                 [.text(tenantID), .text(messageID), .text(conversation.id), .text(contact.id), .text(channel), .text(request.type),
-                 .text(request.text ?? template?.render((request.variables ?? [:]).mapValues(ConditionEvaluator.text))), .text(template?.name), .text(try JSON.object(stored).serialized()),
-                 .text(status), .text(reason), .text(detail), .text(actor), sendAt.map(SQLValue.integer) ?? .null,
+                 .text(content), .text(template?.name), .text(try JSON.object(stored).serialized()),
+                 .text(status), .text(reason), .text(detail), .text(actor.name), sendAt.map(SQLValue.integer) ?? .null,
                  .text(request.category ?? template?.category), .text(ChannelRouter.address(of: contact, on: channel)), .integer(now),
                  .text(request.idempotencyKey)])
-            if status != "blocked" {
+            if status == "blocked" {
+                try MessageBlockedEvent(
+                    messageID: messageID, reason: reason ?? "", detail: detail ?? "", stage: "send", channel: channel,
+                    template: template?.name, sentBy: actor.name, contactID: contact.id, conversationID: conversation.id
+                ).record(tenantID: tenantID, events: services.events, actor: actor, in: connection)
+            } else {
                 if let template { try services.templates.recordUse(tenantID: tenantID, id: template.id, in: connection) }
                 _ = try services.jobs.schedule(
                     tenantID: tenantID, pluginID: nil, kind: Self.deliverKind, runAt: sendAt ?? now,
                     payload: ["message_id": .string(messageID)], uniqueKey: "deliver:\(messageID)", maxAttempts: 6, in: connection)
+                let message: JSON = [
+                    "id": .string(messageID), "conversation_id": .string(conversation.id), "contact_id": .string(contact.id),
+                    "direction": "outbound", "channel": .string(channel), "type": .string(request.type), "content": content.map(JSON.string) ?? .null,
+                    "template_name": template.map { .string($0.name) } ?? .null, "status": .string(status),
+                    "category": (request.category ?? template?.category).map(JSON.string) ?? .null,
+                    "send_at": sendAt.map { .number(Double($0)) } ?? .null, "sent_by": .string(actor.name), "created_at": .number(Double(now)),
+                ]
+                try services.events.record(
+                    EventDraft(
+                        EventCatalogue.messageSent,
+                        data: [
+                            "message": message, "sent_by": .string(actor.name), "template": template.map { .string($0.name) } ?? .null,
+                            "human": .bool(actor.isHuman),
+                        ],
+                        contactID: contact.id, conversationID: conversation.id),
+                    tenantID: tenantID, actor: actor, in: connection)
             }
             return Result(messageID: messageID, status: status, channel: channel, sendAt: sendAt, reason: reason, detail: detail)
         }

@@ -34,32 +34,39 @@ public struct OutboundDelivery: Sendable {
         guard let contact = try services.contacts.find(tenantID: tenantID, .id(message.contactID)),
             let conversationID = message.conversationID,
             let conversation = try services.conversations.find(tenantID: tenantID, id: conversationID)
-        else { return try fail(messageID, tenantID, code: "contact_gone", message: "the contact or conversation no longer exists") }
+        else { return try fail(message, status, code: "contact_gone", text: "the contact or conversation no longer exists", tenantID: tenantID) }
 
         let template = try message.templateName.flatMap {
             try services.templates.named(tenantID: tenantID, name: $0, channel: message.channel, language: nil)
         }
+        var variables: [String: String] = [:]
+        var interactive: JSON?
+        var attachments: [Outbound.Attachment] = []
+        var confirmation = false
+        if let stored = try? JSON.parse(row.string("variables") ?? "{}").objectValue {
+            for (key, value) in stored where !key.hasPrefix("_") { variables[key] = ConditionEvaluator.text(value) }
+            interactive = stored["_interactive"]
+            attachments = (try? stored["_attachments"]?.decode(as: [Outbound.Attachment].self)) ?? []
+            confirmation = stored["_opt_out_confirmation"]?.boolValue == true
+        }
         let policy = PolicyEngine(messaging: tenant.manifest.messaging, businessHours: tenant.manifest.businessHours, tenantTimezone: tenant.manifest.timezone)
-        let draft = PolicyEngine.Draft(channel: message.channel, type: message.type, category: row.string("category"), template: template, sendAt: now)
+        let draft = PolicyEngine.Draft(
+            channel: message.channel, type: message.type, category: row.string("category"), template: template, sendAt: now,
+            automated: OptOut.isBot(message.sentBy), optOutConfirmation: confirmation)
         if case .block(let reason, let detail) = policy.decide(draft, contact: contact, conversation: conversation, now: now) {
             try services.database.transaction { connection in
                 try connection.execute(
                     "UPDATE messages SET status = 'blocked', error_code = $3, error_message = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
                     [.text(tenantID), .text(messageID), .text(reason), .text(detail), .integer(now)])
                 try services.audit.record(
-                    tenantID: tenantID, actor: "system:delivery", action: "policy_blocked_send", subject: messageID,
+                    tenantID: tenantID, actor: Self.actor.name, action: "policy_blocked_send", subject: messageID,
                     details: ["reason": .string(reason), "detail": .string(detail), "at": "delivery"], in: connection)
+                try MessageBlockedEvent(
+                    messageID: messageID, reason: reason, detail: detail, stage: "delivery", channel: message.channel,
+                    template: message.templateName, sentBy: message.sentBy, contactID: message.contactID, conversationID: conversationID
+                ).record(tenantID: tenantID, events: services.events, actor: Self.actor, in: connection)
             }
             return .blocked(reason: reason)
-        }
-
-        var variables: [String: String] = [:]
-        var interactive: JSON?
-        var attachments: [Outbound.Attachment] = []
-        if let stored = try? JSON.parse(row.string("variables") ?? "{}").objectValue {
-            for (key, value) in stored where !key.hasPrefix("_") { variables[key] = ConditionEvaluator.text(value) }
-            interactive = stored["_interactive"]
-            attachments = (try? stored["_attachments"]?.decode(as: [Outbound.Attachment].self)) ?? []
         }
         let envelope = OutboundEnvelope(
             messageID: messageID, to: ChannelRouter.address(of: contact, on: message.channel) ?? "", type: message.type,
@@ -79,18 +86,22 @@ public struct OutboundDelivery: Sendable {
                 try connection.execute(
                     "UPDATE conversations SET last_outbound_at = $3, last_message_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2",
                     [.text(tenantID), .text(conversationID), .integer(now)])
+                try MessageStatusEvent(
+                    messageID: messageID, status: "sent", previous: status, errorCode: nil, errorMessage: nil, providerMessageID: providerID,
+                    origin: "delivery", contactID: message.contactID, conversationID: conversationID, at: now
+                ).record(tenantID: tenantID, events: services.events, actor: Self.actor, in: connection)
             }
-            services.events.publish(
-                TenantEvent(tenantID: tenantID, type: "message.sent", data: ["message_id": .string(messageID), "conversation_id": .string(conversationID)], source: nil),
-                toPlugins: false)
             return .sent(providerID: providerID)
         } catch DeliveryError.permanent(let code, let text) {
-            return try fail(messageID, tenantID, code: code, message: text)
+            return try fail(message, status, code: code, text: text, tenantID: tenantID)
         } catch let error as DeliveryError {
-            if attempt >= maxAttempts { _ = try fail(messageID, tenantID, code: Self.retriesExhausted, message: error.description) }
+            if attempt >= maxAttempts { _ = try fail(message, status, code: Self.retriesExhausted, text: error.description, tenantID: tenantID) }
             throw error
         }
     }
+
+    /// Who delivery-time changes are recorded as.
+    static let actor: Actor = "system:delivery"
 
     /// The `reply_id` detail of the conversation's latest inbound message, if its provider gave one.
     private func lastReplyID(conversationID: String, tenantID: String) throws -> String? {
@@ -106,11 +117,18 @@ public struct OutboundDelivery: Sendable {
         return variables.flatMap { try? JSON.parse($0) }?["reply_id"]?.stringValue
     }
 
-    private func fail(_ messageID: String, _ tenantID: String, code: String, message: String) throws -> Outcome {
+    /// Fails the message with the provider's (or the host's) code and records `message.status` failed.
+    private func fail(_ message: Message, _ previous: String, code: String, text: String, tenantID: String) throws -> Outcome {
         try services.database.transaction { connection in
+            let now = Clock.nowMillis()
             try connection.execute(
                 "UPDATE messages SET status = 'failed', error_code = $3, error_message = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
-                [.text(tenantID), .text(messageID), .text(code), .text(message), .integer(Clock.nowMillis())])
+                [.text(tenantID), .text(message.id), .text(code), .text(text), .integer(now)])
+            try MessageStatusEvent(
+                messageID: message.id, status: "failed", previous: previous, errorCode: code, errorMessage: text,
+                providerMessageID: message.providerMessageID, origin: "delivery", contactID: message.contactID,
+                conversationID: message.conversationID, at: now
+            ).record(tenantID: tenantID, events: services.events, actor: Self.actor, in: connection)
         }
         return .failed(code: code)
     }

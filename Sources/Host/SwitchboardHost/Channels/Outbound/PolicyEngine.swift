@@ -19,6 +19,10 @@ public struct PolicyEngine: Sendable {
         public var category: String?
         public var template: MessageTemplate?
         public var sendAt: Int64
+        /// Sent by a bot (a plugin, a rule, the host) rather than by a person.
+        public var automated = false
+        /// The one message that may still go to a contact who just opted out: the confirmation of the opt-out.
+        public var optOutConfirmation = false
     }
 
     public let messaging: MessagingSettings
@@ -34,8 +38,13 @@ public struct PolicyEngine: Sendable {
 
     public func decide(_ draft: Draft, contact: Contact, conversation: Conversation, now: Int64) -> Decision {
         let category = draft.category ?? draft.template?.category ?? "service"
-        if contact.attributes["consent_status"]?.stringValue == "revoked", category.lowercased() == "marketing" {
-            return .block(reason: "consent_revoked", detail: "the contact revoked consent; marketing messages may not be sent")
+        if contact.attributes["consent_status"]?.stringValue == "revoked" {
+            if category.lowercased() == "marketing" {
+                return .block(reason: OptOut.reason, detail: "the contact revoked consent; marketing messages may not be sent")
+            }
+            if draft.automated && !draft.optOutConfirmation {
+                return .block(reason: OptOut.reason, detail: "the contact opted out; bots may only confirm the opt-out, and people may still answer")
+            }
         }
         if Self.windowedChannels.contains(draft.channel), draft.type == "template",
             draft.template?.approvalStatus != "approved"

@@ -5,7 +5,7 @@ import SwitchboardJSON
 /// (a notification delivered twice) changes nothing.
 public struct OutlookFetchJob: Sendable {
     public static let jobKind = "outlook.fetch"
-    static let fields = "subject,from,body,hasAttachments,conversationId,internetMessageId,internetMessageHeaders"
+    static let fields = "subject,from,body,hasAttachments,conversationId,internetMessageId,internetMessageHeaders,receivedDateTime"
 
     public init() {}
 
@@ -35,6 +35,7 @@ public struct OutlookFetchJob: Sendable {
         return InboundMessage(
             channel: "email", providerMessageID: item["internetMessageId"]?.stringValue ?? graphID, email: address,
             name: sender?["name"]?.stringValue, type: "email", text: isHTML ? HTMLText.plain(body) : body,
-            details: .object(details), threadKey: item["conversationId"]?.stringValue ?? inReplyTo)
+            details: .object(details), threadKey: item["conversationId"]?.stringValue ?? inReplyTo,
+            sentAt: item["receivedDateTime"]?.stringValue.flatMap { Clock.millis(rfc3339: $0) })
     }
 }

@@ -51,13 +51,18 @@ struct WebhookSupport: Sendable {
 
     /// Commits inbound messages and receipts for a tenant, all or nothing; only after this returns may the
     /// webhook answer 2xx. Webhooks arriving together share one commit (`Database.sharedTransaction`).
+    /// Messages are committed, and so numbered and delivered, in the order their senders sent them, and receipts
+    /// in the order the provider stamped them; the outcomes come back in the order `messages` listed them.
     func commit(_ messages: [InboundMessage], _ receipts: [DeliveryStatus], tenant: Tenant) async throws -> [InboundProcessor.Outcome] {
         let processor = InboundProcessor(services: services)
         let now = Clock.nowMillis()
+        let ordered = InboundMessage.inProviderOrder(Array(messages.enumerated()))
+        let stamped = receipts.enumerated().sorted { ($0.element.timestamp ?? 0, $0.offset) < ($1.element.timestamp ?? 0, $1.offset) }.map(\.element)
         return try await tenant.database.sharedTransaction { connection in
-            let outcomes = try messages.map { try processor.ingest($0, tenant: tenant, now: now, in: connection) }
-            for receipt in receipts { try processor.apply(receipt, tenant: tenant, in: connection) }
-            return outcomes
+            var outcomes = [InboundProcessor.Outcome?](repeating: nil, count: messages.count)
+            for (index, message) in ordered { outcomes[index] = try processor.ingest(message, tenant: tenant, now: now, in: connection) }
+            for receipt in stamped { try processor.apply(receipt, tenant: tenant, in: connection) }
+            return outcomes.compactMap { $0 }
         }
     }
 

@@ -83,8 +83,15 @@ struct WhatsAppWebhook {
             if let context = message["context"] { details = details.merging(["context": context]) }
             return InboundMessage(
                 channel: "whatsapp", providerMessageID: id, phone: PhoneNumber.e164(from), name: names[from], type: type, text: text,
-                details: details)
+                details: details, sentAt: Self.millis(message["timestamp"]))
         }
+    }
+
+    /// Epoch milliseconds of a Cloud API `timestamp`: a string of Unix seconds (shared/research/protocols.md, after
+    /// Meta's webhook reference).
+    static func millis(_ timestamp: JSON?) -> Int64? {
+        guard let seconds = timestamp.map(ConditionEvaluator.text).flatMap(Int64.init), seconds > 0, seconds < 1 << 40 else { return nil }
+        return seconds * 1000
     }
 
     static func statuses(_ value: JSON) -> [DeliveryStatus] {
@@ -93,7 +100,8 @@ struct WhatsAppWebhook {
             let error = status["errors"]?.arrayValue?.first
             return DeliveryStatus(
                 channel: "whatsapp", providerMessageID: id, status: state == "played" ? "read" : state,
-                errorCode: error?["code"].map(ConditionEvaluator.text), errorMessage: error?["title"]?.stringValue ?? error?["message"]?.stringValue)
+                errorCode: error?["code"].map(ConditionEvaluator.text), errorMessage: error?["title"]?.stringValue ?? error?["message"]?.stringValue,
+                timestamp: millis(status["timestamp"]))
         }
     }
 }

@@ -37,6 +37,7 @@ struct ContactRoutes {
             if name == nil && phone == nil && email == nil { body.fail("name", "give at least a name, phone or email") }
             Self.checkAttributes(attributes, tenant: tenant, body: &body)
             try body.finish()
+            let actor = context.actor
             let contact = try await context.perform { tenant -> Contact in
                 let contacts = tenant.services.contacts
                 if let phone, try contacts.find(tenantID: tenant.slug, .phone(phone)) != nil {
@@ -45,11 +46,15 @@ struct ContactRoutes {
                 if let email, try contacts.find(tenantID: tenant.slug, .email(email)) != nil {
                     throw Problem(status: .conflict, title: "Conflict", detail: "A contact with email \(email) exists.")
                 }
-                var contact = try contacts.create(tenantID: tenant.slug, name: name, phone: phone, email: email, attributes: attributes)
-                if !labels.isEmpty {
-                    contact = try contacts.update(tenantID: tenant.slug, id: contact.id, addLabels: labels) ?? contact
+                let contact = try tenant.database.transaction { connection in
+                    let created = try contacts.create(
+                        tenantID: tenant.slug, name: name, phone: phone, email: email, attributes: attributes, actor: actor, in: connection)
+                    guard !labels.isEmpty else { return created }
+                    return try contacts.update(
+                        tenantID: tenant.slug, id: created.id, attributes: [:], addLabels: labels, removeLabels: [], actor: actor, in: connection
+                    ) ?? created
                 }
-                tenant.automation.handle(.init(event: "contact_created", contactID: contact.id), tenant: tenant)
+                tenant.automation.settle(contactID: contact.id, tenant: tenant)
                 return try contacts.find(tenantID: tenant.slug, .id(contact.id)) ?? contact
             }
             return try json(contact, status: .created)
@@ -76,18 +81,24 @@ struct ContactRoutes {
             let nameChange: String?? = body.has("name") ? .some(name) : nil
             let phoneChange: String?? = body.has("phone") ? .some(phone) : nil
             let emailChange: String?? = body.has("email") ? .some(email) : nil
-            return try json(try await Self.change(context, id) { tenant in
-                _ = try tenant.services.contacts.updateFields(tenantID: tenant.slug, id: id, name: nameChange, phone: phoneChange, email: emailChange)
-                return try tenant.services.contacts.update(tenantID: tenant.slug, id: id, attributes: attributes)
+            return try json(try await Self.change(context, id, as: context.actor) { tenant, actor in
+                try tenant.database.transaction { connection in
+                    let contacts = tenant.services.contacts
+                    guard try contacts.updateFields(
+                        tenantID: tenant.slug, id: id, name: nameChange, phone: phoneChange, email: emailChange, actor: actor, in: connection) != nil
+                    else { return nil }
+                    return try contacts.update(
+                        tenantID: tenant.slug, id: id, attributes: attributes, addLabels: [], removeLabels: [], actor: actor, in: connection)
+                }
             })
         }
 
         api.add(.delete, "/api/v1/contacts/{id}", "Delete a contact", tag: "contacts", permission: "contacts:write", status: 204) { _, context in
             let id = try context.parameter("id")
-            let identity = context.identity
+            let actor = context.actor
             guard try await context.perform({ tenant in
-                let deleted = try tenant.services.contacts.delete(tenantID: tenant.slug, id: id)
-                if deleted { try tenant.services.audit.record(tenantID: tenant.slug, actor: identity?.actor ?? "api", action: "contact_deleted", subject: id) }
+                let deleted = try tenant.services.contacts.delete(tenantID: tenant.slug, id: id, actor: actor)
+                if deleted { try tenant.services.audit.record(tenantID: tenant.slug, actor: actor.name, action: "contact_deleted", subject: id) }
                 return deleted
             }) else { throw Problem.notFound("Contact \(id)") }
             return Response(status: .noContent)
@@ -101,8 +112,8 @@ struct ContactRoutes {
             let attributes = body.object
             Self.checkAttributes(attributes, tenant: tenant, body: &body, prefix: "")
             try body.finish()
-            return try json(try await Self.change(context, id) { tenant in
-                try tenant.services.contacts.update(tenantID: tenant.slug, id: id, attributes: attributes)
+            return try json(try await Self.change(context, id, as: context.actor) { tenant, actor in
+                try tenant.services.contacts.update(tenantID: tenant.slug, id: id, attributes: attributes, actor: actor)
             })
         }
 
@@ -113,25 +124,27 @@ struct ContactRoutes {
             let labels = body.stringArray("labels", pattern: Formats.label)
             if labels?.isEmpty ?? true { body.fail("labels", "list at least one label") }
             try body.finish()
-            return try json(try await Self.change(context, id) { tenant in
-                try tenant.services.contacts.update(tenantID: tenant.slug, id: id, addLabels: labels ?? [])
+            return try json(try await Self.change(context, id, as: context.actor) { tenant, actor in
+                try tenant.services.contacts.update(tenantID: tenant.slug, id: id, addLabels: labels ?? [], actor: actor)
             })
         }
 
         api.add(.delete, "/api/v1/contacts/{id}/labels/{label}", "Remove a label from a contact", tag: "contacts",
                 permission: "labels:write", response: "Contact") { _, context in
             let id = try context.parameter("id"), label = try context.parameter("label")
-            return try json(try await Self.change(context, id) { tenant in
-                try tenant.services.contacts.update(tenantID: tenant.slug, id: id, removeLabels: [label])
+            return try json(try await Self.change(context, id, as: context.actor) { tenant, actor in
+                try tenant.services.contacts.update(tenantID: tenant.slug, id: id, removeLabels: [label], actor: actor)
             })
         }
     }
 
-    /// Applies a change to a contact, runs the `contact_updated` rules, and returns the contact as they left it.
-    static func change(_ context: AppRequestContext, _ id: String, _ work: @escaping @Sendable (Tenant) throws -> Contact?) async throws -> Contact {
+    /// Applies `actor`'s change to a contact, runs the rules its events trigger, and returns the contact as they left it.
+    static func change(
+        _ context: AppRequestContext, _ id: String, as actor: Actor, _ work: @escaping @Sendable (Tenant, Actor) throws -> Contact?
+    ) async throws -> Contact {
         let contact = try await context.perform { tenant -> Contact? in
-            guard try work(tenant) != nil else { return nil }
-            tenant.automation.handle(.init(event: "contact_updated", contactID: id), tenant: tenant)
+            guard try work(tenant, actor) != nil else { return nil }
+            tenant.automation.settle(contactID: id, tenant: tenant)
             return try tenant.services.contacts.find(tenantID: tenant.slug, .id(id))
         }
         guard let contact else { throw Problem.notFound("Contact \(id)") }

@@ -36,14 +36,13 @@ struct ConversationRoutes {
             try body.finish()
             let assigneeChange: String?? = body.has("assignee") ? .some(assignee) : nil
             let teamChange: String?? = body.has("team") ? .some(team) : nil
+            let actor = context.actor
             let updated = try await context.perform { tenant -> Conversation? in
                 guard let change = try tenant.services.conversations.update(
-                    tenantID: tenant.slug, id: id, status: status, assignee: assigneeChange, team: teamChange, attributes: attributes)
+                    tenantID: tenant.slug, id: id, status: status, assignee: assigneeChange, team: teamChange, attributes: attributes,
+                    actor: actor)
                 else { return nil }
-                if change.before.status != change.after.status {
-                    tenant.automation.handle(
-                        .init(event: "conversation_status_changed", contactID: change.after.contactID, conversationID: id), tenant: tenant)
-                }
+                tenant.automation.settle(contactID: change.after.contactID, tenant: tenant)
                 return try tenant.services.conversations.find(tenantID: tenant.slug, id: id)
             }
             guard let updated else { throw Problem.notFound("Conversation \(id)") }

@@ -26,7 +26,7 @@ struct MessageRoutes {
             } catch {
                 throw Problem(status: .unprocessableContent, title: "Validation failed", detail: "The message is malformed: \(error)")
             }
-            let actor = context.identity?.actor ?? "api"
+            let actor = context.actor
             let result = try await context.perform { tenant -> Outbound.Result in
                 do {
                     return try Outbound(services: tenant.services).send(sendRequest, tenant: tenant, actor: actor)

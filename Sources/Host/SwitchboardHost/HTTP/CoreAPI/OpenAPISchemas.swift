@@ -57,7 +57,8 @@ enum OpenAPISchemas {
         "Message": object([
             "id": string, "conversation_id": nullableString, "contact_id": string, "direction": string, "channel": string, "type": string,
             "content": nullableString, "template_name": nullableString, "status": string, "provider_message_id": nullableString,
-            "error_code": nullableString, "created_at": integer,
+            "error_code": nullableString, "sent_by": nullableString, "category": nullableString, "send_at": nullableInteger,
+            "sent_at": nullableInteger, "created_at": integer,
         ], required: ["id", "contact_id", "direction", "channel", "status"]),
         "MessagePage": page("Message"),
         "Label": object(["name": string, "color": string, "description": nullableString, "count": integer], required: ["name"]),
