@@ -19,24 +19,27 @@ extension LeadQualifierPlugin {
     }
 
     func handleInbound(_ data: JSON) throws {
-        guard let message = data["message"], let messageID = message["id"]?.stringValue, let contactID = message["contact_id"]?.stringValue,
+        guard let message = data["message"], let contactID = message["contact_id"]?.stringValue,
             let conversation = data["conversation"], let conversationID = conversation["id"]?.stringValue
         else { return }
-        // The dispatch job may run twice (at-least-once): never answer one message twice.
-        if try host.get(Collections.seen, messageID, as: Bool.self) != nil { return }
-        try host.put(Collections.seen, messageID, true)
-
         let receivedAt = Int64(message["created_at"]?.doubleValue ?? Double(nowMillis))
         try cancelFollowUps(contactID: contactID)
         try updateLead(contactID) { $0.firstInboundAt = $0.firstInboundAt ?? receivedAt }
         try sendToCRM("activity", ["contact_id": .string(contactID), "kind": "inbound_message", "conversation_id": .string(conversationID)])
         if conversation["owner"]?.stringValue == "human" { return }
-
-        let contact = data["contact"]
-        let turn = Turn(
+        try take(Turn(
             contactID: contactID, conversationID: conversationID, channel: message["channel"]?.stringValue ?? config.channel,
             text: message["content"]?.stringValue ?? "", attributes: conversation["attributes"]?.objectValue ?? [:],
-            firstName: contact?["attributes"]?["first_name"]?.stringValue ?? contact?["name"]?.stringValue?.split(separator: " ").first.map(String.init) ?? "")
+            firstName: Self.firstName(data["contact"])))
+    }
+
+    /// The name a lead is greeted with: the `first_name` attribute, else the first word of the contact's name.
+    static func firstName(_ contact: JSON?) -> String {
+        contact?["attributes"]?["first_name"]?.stringValue ?? contact?["name"]?.stringValue?.split(separator: " ").first.map(String.init) ?? ""
+    }
+
+    /// Answers one message of the lead: an opt-out, a handover, or the next step of the tree.
+    func take(_ turn: Turn) throws {
         if Self.isOptOut(turn.text) {
             try optOut(turn)
         } else if let trigger = try handoverTrigger(turn) {
@@ -46,7 +49,7 @@ extension LeadQualifierPlugin {
         }
         // The reply goes out after the delay, within the reply hours: that is when the lead gets it.
         let respondedAt = replyTime()
-        try updateLead(contactID) { $0.firstResponseAt = $0.firstResponseAt ?? respondedAt }
+        try updateLead(turn.contactID) { $0.firstResponseAt = $0.firstResponseAt ?? respondedAt }
     }
 
     private func advance(_ turn: Turn) throws {
@@ -97,6 +100,9 @@ extension LeadQualifierPlugin {
             if AnswerParser.isQuestion(turn.text) { try answerQuestion(turn) }
         }
     }
+
+    /// The question each waiting state asks, which a resumed conversation asks again.
+    static let questions = ["welcome": "welcome_clarify", "q1": "q1", "q2": "q2"]
 
     /// Sends the question `key`, moves to `state` and starts the follow-up clock.
     func ask(_ turn: Turn, _ key: String, state: String) throws {

@@ -44,13 +44,44 @@ extension LeadQualifierPlugin {
         ])
     }
 
-    /// Gives the conversation back to the bot, in the state it left.
+    /// `POST /api/leadqualifier/conversations/{id}/release`: gives the conversation back to the bot, which resumes.
     func release(conversationID: String) throws -> HTTPResponse {
         let conversation = try service("conversations.get", ["id": .string(conversationID)])
-        let resume = conversation["attributes"]?["lq_resume_state"]?.stringValue ?? "welcome"
-        try updateConversation(conversationID, attributes: ["lq_state": .string(resume), "lq_misses": 0], status: "open", owner: "bot")
+        try updateConversation(conversationID, attributes: [:], status: "open", owner: "bot")
         try audit("handover_released", subject: conversation["contact_id"]?.stringValue ?? conversationID, details: ["conversation_id": .string(conversationID)])
-        return .ok(["conversation_id": .string(conversationID), "owner": "bot", "lq_state": .string(resume)])
+        let state = try resume(conversationID: conversationID)
+        return .ok(["conversation_id": .string(conversationID), "owner": "bot", "lq_state": .string(state)])
+    }
+
+    /// Takes up a conversation handed back to the bot (from this plugin's route, the console or anyone's
+    /// `conversations.update`): in the state the handover left, with the misunderstandings forgotten. When the lead's
+    /// last message went unanswered, it is answered now; when someone answered it, the bot asks its pending question
+    /// again, so the lead knows where they were. Returns the state it resumed in.
+    @discardableResult
+    func resume(conversationID: String) throws -> String {
+        let conversation = try service("conversations.get", ["id": .string(conversationID)])
+        let attributes = conversation["attributes"]?.objectValue ?? [:]
+        guard conversation["owner"]?.stringValue == "bot", let contactID = conversation["contact_id"]?.stringValue else {
+            return attributes["lq_state"]?.stringValue ?? "welcome"
+        }
+        let current = attributes["lq_state"]?.stringValue ?? "welcome"
+        let state = current == "handover" ? attributes["lq_resume_state"]?.stringValue ?? "welcome" : current
+        try updateConversation(conversationID, attributes: ["lq_state": .string(state), "lq_misses": 0])
+        var resumed = attributes
+        resumed["lq_state"] = .string(state)
+        resumed["lq_misses"] = 0
+        let recent = try service("messages.list", ["conversation_id": .string(conversationID), "newest_first": true, "limit": 20])
+        let last = recent["data"]?.arrayValue?.first { ["inbound", "outbound"].contains($0["direction"]?.stringValue ?? "") }
+        let contact = try host.contact(["id": contactID])
+        let turn = Turn(
+            contactID: contactID, conversationID: conversationID, channel: conversation["channel"]?.stringValue ?? config.channel,
+            text: last?["content"]?.stringValue ?? "", attributes: resumed, firstName: Self.firstName(contact))
+        if last?["direction"]?.stringValue == "inbound" {
+            try take(turn)
+        } else if let question = Self.questions[state] {
+            try ask(turn, question, state: state)
+        }
+        return state
     }
 
     static func isPriceOrContract(_ text: String) -> Bool {

@@ -18,7 +18,9 @@ final class LeadQualifierPlugin: Plugin {
             Route("POST", "/privacy/export", permission: "tenant:admin"),
             Route("POST", "/privacy/delete", permission: "tenant:admin"),
             Route("POST", "/privacy/revoke-consent", permission: "tenant:admin"),
-        ] + consoleRoutes
+        ] + consoleRoutes,
+        // A lead's messages, and a conversation handed back to the bot (release from the console, the API or a plugin).
+        subscriptions: [EventType.messageReceived, EventType.conversationUpdated]
     )
 
     let host: PluginAPI.Host
@@ -38,8 +40,16 @@ final class LeadQualifierPlugin: Plugin {
         }
     }
 
+    /// A lead's message is a turn of the decision tree; a conversation released to the bot resumes it. Events come at
+    /// least once: a turn already taken (the host stopped before it heard back) is not taken again.
     func handleEvent(_ event: Event) throws -> JSON? {
-        if event.type == "message.received" { try handleInbound(event.data) }
+        guard try host.get(Collections.turns, event.id, as: Bool.self) == nil else { return nil }
+        if event.type == EventType.messageReceived {
+            try handleInbound(event.data)
+        } else if let update = event.conversationUpdated, update.changes.newValue("owner") == "bot" {
+            try resume(conversationID: update.conversationID)
+        }
+        try host.put(Collections.turns, event.id, true)
         return nil
     }
 

@@ -63,5 +63,6 @@ enum Collections {
     static let tasks = "tasks_scheduled"
     static let leads = "leads"
     static let appointments = "appointments"
-    static let seen = "inbound_seen"
+    /// Events already handled, by event id.
+    static let turns = "turns"
 }

@@ -57,6 +57,12 @@ extension LeadQualifierPlugin {
         let key = "\(type):\(contactID)"
         var task = try host.get(Collections.tasks, key, as: ScheduledTask.self)
         task?.attempts = job.attempt
+        if type == "welcome", let reason = try welcomeNotWanted(contactID: contactID) {
+            task?.status = "cancelled"
+            if let task { try host.put(Collections.tasks, key, task) }
+            host.log(.info, "welcome for \(contactID) not sent: \(reason)")
+            return
+        }
         do {
             try host.sendMessage([
                 "contact_id": .string(contactID), "channel": .string(config.channel), "type": "template",
@@ -71,5 +77,15 @@ extension LeadQualifierPlugin {
         }
         if let task { try host.put(Collections.tasks, key, task) }
         if type == "welcome" { try welcomeSent(contactID: contactID) }
+    }
+
+    /// Why the welcome should not go (seed 002 §4 sends it to start a conversation): the lead wrote first, so the
+    /// tree already answers them, or a person has the conversation. Nil when it should go.
+    func welcomeNotWanted(contactID: String) throws -> String? {
+        if try host.get(Collections.leads, contactID, as: LeadRecord.self)?.firstInboundAt != nil { return "the lead wrote first" }
+        if let id = try conversationID(of: contactID), try service("conversations.get", ["id": .string(id)])["owner"]?.stringValue == "human" {
+            return "a person has the conversation"
+        }
+        return nil
     }
 }

@@ -34,7 +34,9 @@ final class MrDJCRMPlugin: Plugin {
             Route("POST", "/hooks/mrdj/mollie", permission: "public"),
             Route("GET", "/quotes/accept", permission: "public"),
             Route("POST", "/quotes/accept", permission: "public"),
-        ] + consoleRoutes
+        ] + consoleRoutes,
+        // The CRM is driven by its routes and jobs; it handles no events.
+        subscriptions: []
     )
 
     let host: PluginAPI.Host

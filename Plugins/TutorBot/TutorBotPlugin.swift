@@ -13,8 +13,12 @@ final class TutorBotPlugin: Plugin {
             Route("GET", "/api/tutorbot/audit", permission: "tenant:admin"),
             Route("POST", "/api/tutorbot/conversations/{id}/release", permission: "conversations:write"),
             Dashboard.route,
-        ]
+        ],
+        subscriptions: [EventType.messageReceived]
     )
+
+    /// The events already answered, by event id.
+    static let turns = "turns"
 
     private let host: PluginAPI.Host
     private let flow: ConversationFlow
@@ -34,10 +38,12 @@ final class TutorBotPlugin: Plugin {
         return nil
     }
 
+    /// A customer's message is one turn of the flow. Events come at least once: a turn already taken (the host stopped
+    /// before it heard back) is not answered again.
     func handleEvent(_ event: Event) throws -> JSON? {
-        if event.type == "message.received", event.data["message"]?["direction"]?.stringValue ?? "inbound" == "inbound" {
-            try flow.handle(event)
-        }
+        guard event.type == EventType.messageReceived, try host.get(Self.turns, event.id, as: Bool.self) == nil else { return nil }
+        try flow.handle(event)
+        try host.put(Self.turns, event.id, true)
         return nil
     }
 

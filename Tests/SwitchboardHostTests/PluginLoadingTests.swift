@@ -89,6 +89,57 @@ struct PluginLoadingTests {
         #expect(instance.handleEvent(.object(["type": "ping"])).json == .object(["old": .bool(true)]))
     }
 
+    @Test("the header declares the entry point: a plugin defining it with another signature does not compile")
+    func entrySignatureIsChecked() throws {
+        #expect(throws: Never.self, "the same file with the right signature compiles") {
+            try TestEnvironment.compileFixture("wrong_signature", defines: ["RIGHT_SIGNATURE"])
+        }
+        do {
+            _ = try TestEnvironment.compileFixture("wrong_signature")
+            Issue.record("an entry point with the wrong signature compiled")
+        } catch let failure as TestEnvironment.FixtureError {
+            #expect(failure.message.contains("switchboard_plugin_entry_v1") && failure.message.contains("conflicting types"), "\(failure.message)")
+        }
+    }
+
+    @Test("a plugin that needs a newer host minor is refused with that reason")
+    func newerMinorIsRefused() throws {
+        let path = try TestEnvironment.compileFixture("needs_newer_host")
+        #expect {
+            try PluginLoader.load(path: path)
+        } throws: { error in
+            guard case .needsNewerHost(_, let minor, _, _) = error as? PluginLoadError else { return false }
+            return minor == Int(SB_ABI_MINOR) + 1 && "\(error)".contains("needs host ABI ≥ 1.\(Int(SB_ABI_MINOR) + 1)")
+        }
+    }
+
+    @Test("a plugin's subscriptions: its list, checked at load; without one, what 1.2 delivered")
+    func subscriptionsAreRead() throws {
+        let catalog = PluginCatalog(directory: TestEnvironment.pluginsDirectory, logger: TestEnvironment.logger)
+        let hello = try #require(catalog.resolve(id: "hello-c"))
+        #expect(hello.subscription.patterns == ["message.received"] && !hello.subscription.pluginEvents)
+        #expect(hello.subscription.matches("message.received", emitted: false) && !hello.subscription.matches("message.sent", emitted: false))
+        let mrdj = try #require(catalog.resolve(id: "mrdj-crm"))
+        #expect(mrdj.subscription.patterns.isEmpty && !mrdj.subscription.matches("lead.qualified", emitted: true), "[] is nothing")
+        let legacy = try PluginLoader.load(path: try TestEnvironment.compileFixture("old_minor"))
+        #expect(legacy.subscription.matches("lead.qualified", emitted: true), "a 1.0 plugin still gets other plugins' events")
+        #expect(!legacy.subscription.matches("message.received", emitted: false), "and message.received only with flows")
+
+        let prefixed = try EventSubscription(patterns: ["message.*", "lead.qualified"])
+        #expect(prefixed.matches("message.status", emitted: false) && prefixed.matches("lead.qualified", emitted: true))
+        #expect(!prefixed.matches("messages.x", emitted: false) && !prefixed.matches("contact.updated", emitted: false))
+        for bad in ["", "Message.Received", "message..x", "message.*.x", "**"] {
+            #expect(throws: EventSubscription.Invalid.self, "\(bad)") { try EventSubscription(patterns: [bad]) }
+        }
+        let built = try EventPipelineTests.plugins([("recorder", #"["message.*", "NOT AN EVENT"]"#)])
+        do {
+            _ = try PluginLoader.load(path: built + "/librecorder.so")
+            Issue.record("a descriptor with an invalid subscription loaded")
+        } catch {
+            #expect("\(error)".contains("subscription \"NOT AN EVENT\" is not an event name"))
+        }
+    }
+
     @Test("a refused library is skipped and the others in the directory still load")
     func badLibraryDoesNotStopOthers() throws {
         let directory = try TestEnvironment.temporaryDirectory()
@@ -124,11 +175,12 @@ struct PluginLoadingTests {
             "plugin_abi.h changed without an ABI version bump: bump SB_ABI_MINOR (append-only) or SB_ABI_MAJOR, and append its pin")
     }
 
-    @Test("host API structs keep their v1.0 layout")
+    @Test("host API structs keep their v1.0 layout, and 1.3 appends to the descriptor")
     func layoutIsStable() {
         #expect(MemoryLayout<sb_plugin_descriptor>.size >= PluginLoader.descriptorSizeV1_0)
         #expect(MemoryLayout<sb_host_api>.offset(of: \sb_host_api.log) == 8)
         #expect(MemoryLayout<sb_plugin_descriptor>.offset(of: \sb_plugin_descriptor.create_instance) == 40)
+        #expect(MemoryLayout<sb_plugin_descriptor>.offset(of: \sb_plugin_descriptor.subscriptions_json) == PluginLoader.descriptorSizeV1_0)
     }
 }
 

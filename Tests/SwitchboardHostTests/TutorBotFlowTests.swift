@@ -104,6 +104,21 @@ struct TutorBotFlowTests {
         }
     }
 
+    @Test("an event delivered again, as after a host died before it heard back, is not answered twice")
+    func redeliveredTurn() async throws {
+        try await Self.withBot { bot in
+            let eva = "+31611111112"
+            try await bot.say(eva, "Hallo, ik wil bijles")
+            let replies = try bot.replies(eva)
+            #expect(replies.count == 1)
+            try bot.host.redeliverLast(EventCatalogue.messageReceived, tenantID: "tutorbot", to: "tutorbot")
+            await PipelineTests.drain(bot.scheduler)
+            let delivery = try bot.host.services.jobs.list(tenantID: "tutorbot", pluginID: "tutorbot", status: "done", kind: EventLog.deliverKind)
+            #expect(delivery.contains { $0.attempts == 2 }, "the plugin got it a second time")
+            #expect(try bot.replies(eva) == replies, "and did not answer it again")
+        }
+    }
+
     @Test("flow 1 and 3: a new adult customer in English, intake, planning, booking with ICS, then the follow-up menu", arguments: Channel.allCases)
     func newCustomerBooks(channel: Channel) async throws {
         try await Self.withBot(channel: channel) { bot in

@@ -145,9 +145,13 @@ public final class Host {
         try call(api.pointee.send_message, message)
     }
 
-    /// Publishes an event on this tenant's event bus.
-    public func emit(type: String, data: JSON = .null) throws {
-        let body = try JSONCoding.encode(JSON.object(["type": .string(type), "data": data]))
+    /// Records an event of this plugin's for the plugins that subscribe to it (never this one). With a contact, they
+    /// get it in that contact's order among the host's events.
+    public func emit(type: String, data: JSON = .null, contactID: String? = nil, conversationID: String? = nil) throws {
+        var event: [String: JSON] = ["type": .string(type), "data": data]
+        if let contactID { event["contact_id"] = .string(contactID) }
+        if let conversationID { event["conversation_id"] = .string(conversationID) }
+        let body = try JSONCoding.encode(JSON.object(event))
         let status = body.withUnsafeBufferPointer { api.pointee.emit_event(ctx, sb_bytes(ptr: $0.baseAddress, len: $0.count)) }
         try check(status, nil)
     }

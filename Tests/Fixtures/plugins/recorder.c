@@ -7,9 +7,11 @@
  * handle_event stores each event it accepts under collection "seen", key "000001", "000002", …
  * in the order it handled them, the whole envelope as the value. It fails (SB_ERROR) an event
  * whose JSON contains "#fail-<id>" while the event's attempt is below 3, and every event that
- * contains "#always-fail-<id>". The config {"gate": "<path>"} makes every call wait while that
- * file exists: a plugin that hangs until the test lets it go. GET /api/<id> answers how many
- * events it recorded.
+ * contains "#always-fail-<id>". An event that contains "#emit-<id>" makes it emit "<id>.noticed" for
+ * the event's contact, then try to emit the host's "message.sent", and store both statuses under
+ * collection "emits". The config {"gate": "<path>"} makes every event and request wait
+ * while that file exists: a plugin that hangs until the test lets it go. GET /api/<id> answers how
+ * many events it recorded.
  */
 #include "plugin_abi.h"
 #include <stdio.h>
@@ -75,6 +77,25 @@ static sb_status create(const sb_host_api *host, sb_host_ctx *ctx, sb_bytes tena
     return SB_OK;
 }
 
+/* Emits "<id>.noticed" for the contact of `json` (its envelope's first "contact_id", which sorts before "data"),
+ * then the host's own "message.sent", which the host must refuse; keeps both statuses. */
+static void emit(sb_instance *self, const char *json) {
+    char contact[64] = {0};
+    const char *at = strstr(json, "\"contact_id\":\"");
+    if (at != NULL) {
+        at += strlen("\"contact_id\":\"");
+        size_t n = 0;
+        while (at[n] != 0 && at[n] != '"' && n < sizeof contact - 1) n++;
+        memcpy(contact, at, n);
+    }
+    char request[160];
+    snprintf(request, sizeof request, "{\"type\":\"" PLUGIN_ID ".noticed\",\"contact_id\":\"%s\",\"data\":{\"by\":\"" PLUGIN_ID "\"}}", contact);
+    char statuses[64];
+    snprintf(statuses, sizeof statuses, "{\"own\":%d,\"host\":%d}", self->host->emit_event(self->ctx, text(request)),
+             self->host->emit_event(self->ctx, text("{\"type\":\"message.sent\"}")));
+    self->host->store_put(self->ctx, text("emits"), text("last"), text(statuses));
+}
+
 static sb_status event(sb_instance *self, sb_bytes event, sb_owned_bytes *out) {
     hold(self);
     char *json = terminated(event);
@@ -83,6 +104,7 @@ static sb_status event(sb_instance *self, sb_bytes event, sb_owned_bytes *out) {
     const char *attempt = strstr(json, "\"attempt\":");
     long attempt_number = attempt == NULL ? 1 : strtol(attempt + strlen("\"attempt\":"), NULL, 10);
     int fails = (strstr(json, "#fail-" PLUGIN_ID) != NULL && attempt_number < 3) || strstr(json, "#always-fail-" PLUGIN_ID) != NULL;
+    if (!fails && strstr(json, "#emit-" PLUGIN_ID) != NULL) emit(self, json);
     free(json);
     if (fails) {
         static const char body[] = "{\"code\":\"told_to_fail\",\"message\":\"" PLUGIN_ID " was told to fail this event\"}";
@@ -96,6 +118,7 @@ static sb_status event(sb_instance *self, sb_bytes event, sb_owned_bytes *out) {
 
 static sb_status http(sb_instance *self, sb_bytes request, sb_owned_bytes *out) {
     (void)request;
+    hold(self);
     char body[96];
     int len = snprintf(body, sizeof body, "{\"status\":200,\"json\":{\"recorded\":%ld}}", self->recorded);
     *out = copy_out(body, (size_t)len);

@@ -1,3 +1,4 @@
+import CPluginABI
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -28,8 +29,9 @@ struct EventPipelineTests {
         return directory.path
     }
 
-    /// A tenant with the sandbox and WhatsApp (signed with `appSecret`) channels, open at all hours, running `plugins`.
-    static func manifest(_ slug: String, plugins: [String], pluginLines: String = "", extra: String = "") -> String {
+    /// A tenant with the sandbox and WhatsApp (signed with `appSecret`, its Cloud API at `graph`) channels, open at all
+    /// hours, running `plugins`.
+    static func manifest(_ slug: String, plugins: [String], pluginLines: String = "", extra: String = "", graph: String = "http://127.0.0.1:9") -> String {
         let refs = ChannelTests.secrets(["verify": "v", "secret": appSecret, "token": "t"])
         return """
             slug: \(slug)
@@ -38,10 +40,10 @@ struct EventPipelineTests {
             timezone: Europe/Amsterdam
             channels:
               sandbox: {}
-              whatsapp: {phone_number_id: "\(phoneNumberID)", verify_token: \(refs["verify"]!), app_secret: \(refs["secret"]!), access_token: \(refs["token"]!), api_base: "http://127.0.0.1:9/v21.0"}
+              whatsapp: {phone_number_id: "\(phoneNumberID)", verify_token: \(refs["verify"]!), app_secret: \(refs["secret"]!), access_token: \(refs["token"]!), api_base: "\(graph)/v21.0"}
             messaging:
               allowed_hours: "00:00-24:00"
-            plugins:
+            plugins:\(plugins.isEmpty ? " []" : "")
             \(plugins.map { "  - id: \($0)\n\(pluginLines)" }.joined(separator: "\n"))
             \(extra)
             """
@@ -173,6 +175,32 @@ struct EventPipelineTests {
                 #expect(dead.first?["last_error"]?.stringValue?.contains("recorder-a was told to fail") == true)
                 #expect(try host.services.tasks.list(tenantID: "once", filter: [:], page: PageRequest(limit: 10)).data.count == 3, "one task per message")
             }
+        }
+    }
+
+    @Test("an event a plugin emits reaches the plugins that subscribe to it, in its contact's order, never the emitter; a host event's name is refused",
+          arguments: StorageDriver.allCases)
+    func emittedEvents(driver: StorageDriver) async throws {
+        let plugins = try Self.plugins([("recorder-a", #"["*"]"#), ("recorder-b", #"["message.received", "recorder-a.*"]"#)])
+        try await driver.withHost(
+            manifests: ["emit": Self.manifest("emit", plugins: ["recorder-a", "recorder-b"])], configure: { $0.pluginsDirectory = plugins }
+        ) { host in
+            let scheduler = SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test")
+            try await host.buildApplication().test(.router) { client in
+                for text in ["hallo #emit-recorder-a", "later"] {
+                    let status = try await Self.sandbox(client, tenant: "emit", from: "+31600000003", text: text)
+                    #expect(status == .accepted)
+                    await PipelineTests.drain(scheduler)
+                }
+            }
+            let statuses = try #require(try host.services.records.get(.init(tenantID: "emit", pluginID: "recorder-a"), collection: "emits", key: "last"))
+            #expect(try JSON.parse(statuses) == ["own": .number(Double(SB_OK)), "host": .number(Double(SB_BAD_ARGUMENT))])
+            let b = try Self.seen(host, "emit", "recorder-b")
+            #expect(b.map { $0["type"]?.stringValue ?? "" } == ["message.received", "recorder-a.noticed", "message.received"], "in the contact's order")
+            #expect(b[1]["source"] == "recorder-a" && b[1]["actor"] == "plugin:recorder-a" && b[1]["data"] == ["by": "recorder-a"])
+            let contact = try #require(try host.services.contacts.find(tenantID: "emit", .phone("+31600000003")))
+            #expect(b[1]["contact_id"] == .string(contact.id))
+            #expect(try !Self.seen(host, "emit", "recorder-a").contains { $0["type"] == "recorder-a.noticed" }, "the emitter does not get its own")
         }
     }
 

@@ -32,6 +32,47 @@ struct LeadQualifierFlowTests {
         }
     }
 
+    @Test("an event delivered again, as after a host died before it heard back, moves the tree once")
+    func redeliveredTurn() async throws {
+        try await LeadQualifierHarness.run { lq, client in
+            _ = try await lq.agreedLead(client)
+            let sends = lq.whatsAppSends
+            #expect(sends.last?.contains("Schaltest du") == true)
+            try lq.host.redeliverLast(EventCatalogue.messageReceived, tenantID: "lq", to: "leadqualifier")
+            await lq.settle(advancing: .seconds(LeadQualifierHarness.replyDelaySeconds + 1))
+            #expect(try lq.host.services.jobs.list(tenantID: "lq", pluginID: "leadqualifier", status: "done", kind: EventLog.deliverKind)
+                .contains { $0.attempts == 2 }, "the plugin got it a second time")
+            #expect(lq.whatsAppSends == sends, "and did not answer it again")
+            #expect(try lq.conversation(try lq.contactID())?.attributes["lq_state"] == "q1")
+        }
+    }
+
+    @Test("no welcome after the lead wrote first, nor into a conversation a person has taken over")
+    func welcomeOnlyWhenWanted() async throws {
+        try await LeadQualifierHarness.run { lq, client in
+            // Anna opts in and writes before the welcome is due: the tree answers her, the welcome stays away.
+            _ = try await lq.optIn(client)
+            try await lq.inbound(client, "Hallo, ich hab mich gerade eingetragen")
+            let answered = lq.whatsAppSends.count
+            #expect(answered == 1, "she got an answer")
+            await lq.settle(advancing: .seconds(6 * 60))
+            #expect(!lq.whatsAppSends.contains("template:lead_welcome_v1"))
+            #expect(try lq.host.services.records.get(.init(tenantID: "lq", pluginID: "leadqualifier"), collection: "tasks_scheduled",
+                                                     key: "welcome:\(try lq.contactID())")?.contains("\"cancelled\"") == true)
+
+            // Ben's conversation is in a person's hands before his welcome is due: no welcome either.
+            _ = try await lq.optIn(client, phone: "+16505550002", name: "Ben Berg")
+            let ben = try lq.contactID(phone: "+16505550002")
+            let tenant = try #require(lq.host.registry.tenant(slug: "lq"))
+            let (conversation, _) = try lq.host.services.database.transaction {
+                try lq.host.services.conversations.findOrOpen(tenantID: "lq", contactID: ben, channel: "whatsapp", actor: "user:Team", in: $0)
+            }
+            _ = try lq.host.services.conversations.update(tenantID: tenant.slug, id: conversation.id, owner: "human", actor: "user:Team")
+            await lq.settle(advancing: .seconds(6 * 60))
+            #expect(!lq.whatsAppSends.contains("template:lead_welcome_v1"))
+        }
+    }
+
     @Test("happy path: ja → Ads ja → ca. 250 → qualified, two slots, booked with three reminders; reschedule moves them, cancel cancels them")
     func happyPath() async throws {
         try await LeadQualifierHarness.run { lq, client in

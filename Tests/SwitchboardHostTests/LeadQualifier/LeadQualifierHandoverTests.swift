@@ -41,8 +41,47 @@ struct LeadQualifierHandoverTests {
             let released = try await lq.api(client).post("/api/leadqualifier/conversations/\(conversationID)/release", [:])
             #expect(released.status == .ok && released.json["lq_state"] == "q1")
             #expect(try lq.conversation(contactID)?.owner == "bot")
-            try await lq.inbound(client, "ja")
+            // The "ja" the lead wrote during the handover is answered now: nobody had.
+            await lq.settle(advancing: .seconds(LeadQualifierHarness.replyDelaySeconds + 1))
             #expect(lq.whatsAppSends.last?.contains("Wie viele Leads") == true)
+            #expect(lq.whatsAppSends.count == count + 1, "one answer")
+        }
+    }
+
+    @Test("released from the console, the bot resumes: it answers the lead's unanswered message, or asks its question again after a person answered")
+    func consoleReleaseResumes() async throws {
+        try await LeadQualifierHarness.run { lq, client in
+            _ = try lq.host.services.credentials.createUser(
+                tenantID: "lq", email: "team@lq.test", name: "Team", role: "agent", password: "correct horse battery", actor: "test")
+            let browser = ConsoleBrowser(client, domain: "lq.localhost")
+            _ = try await browser.signIn("team@lq.test", "correct horse battery")
+            func setOwner(_ owner: String, _ conversationID: String) async throws {
+                let page = try await browser.get("/console/conversations/\(conversationID)")
+                let posted = try await browser.post("/console/conversations/\(conversationID)/owner", [("owner", owner), ("csrf", page.hidden("csrf") ?? "")])
+                #expect(posted.status == .seeOther)
+                await lq.settle(advancing: .seconds(LeadQualifierHarness.replyDelaySeconds + 1))
+            }
+            let contactID = try await Self.atQ1(lq, client)
+            let conversationID = try #require(try lq.conversation(contactID)?.id)
+
+            // A person takes over; the lead's answer waits; handing back to the bot answers it.
+            try await setOwner("human", conversationID)
+            let count = lq.whatsAppSends.count
+            try await lq.inbound(client, "ja")
+            #expect(lq.whatsAppSends.count == count, "silent while a person has it")
+            try await setOwner("bot", conversationID)
+            #expect(lq.whatsAppSends.last?.contains("Wie viele Leads") == true)
+            #expect(try lq.conversation(contactID)?.attributes["lq_state"] == "q2")
+
+            // A person takes over and answers the lead; handing back asks the pending question again.
+            try await setOwner("human", conversationID)
+            let reply = try await browser.get("/console/conversations/\(conversationID)")
+            _ = try await browser.post("/console/conversations/\(conversationID)/reply", [("text", "Ich melde mich gleich!"), ("csrf", reply.hidden("csrf") ?? "")])
+            await lq.settle()
+            #expect(lq.whatsAppSends.last == "Ich melde mich gleich!")
+            try await setOwner("bot", conversationID)
+            #expect(lq.whatsAppSends.last?.contains("Wie viele Leads") == true)
+            #expect(try lq.conversation(contactID)?.attributes["lq_state"] == "q2")
         }
     }
 

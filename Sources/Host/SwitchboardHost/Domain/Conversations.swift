@@ -234,12 +234,12 @@ public struct ConversationStore: Sendable {
         }.map { row in (try? JSON.parse(row.string("variables") ?? "{}"))?["attachments"]?.arrayValue ?? [] }
     }
 
-    /// Messages of a conversation, oldest first, one page at a time.
-    public func messages(tenantID: String, conversationID: String, page: PageRequest) throws -> Page<Message> {
+    /// Messages of a conversation, oldest first (or newest first), one page at a time.
+    public func messages(tenantID: String, conversationID: String, page: PageRequest, newestFirst: Bool = false) throws -> Page<Message> {
         try database.read { connection in
             try page.fetch(
                 sql: "SELECT * FROM messages WHERE tenant_id = $1 AND conversation_id = $2",
-                parameters: [.text(tenantID), .text(conversationID)], in: connection, newestFirst: false
+                parameters: [.text(tenantID), .text(conversationID)], in: connection, newestFirst: newestFirst
             ) { Message(row: $0) }
         }
     }

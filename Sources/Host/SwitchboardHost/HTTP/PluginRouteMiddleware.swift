@@ -3,7 +3,6 @@ import CPluginABI
 import Foundation
 import Hummingbird
 import NIOCore
-import NIOPosix
 import SwitchboardJSON
 
 /// Serves the routes a tenant's plugins declare, at the paths they declare, on the tenant's domains.
@@ -47,12 +46,15 @@ struct PluginRouteMiddleware: RouterMiddleware {
             "identity": (try? JSON(encoding: identity)) ?? .null,
             "console": session.map { ["csrf": .string($0.csrfToken), "user": .string($0.identity.name)] } ?? .null,
         ])
-        // Plugin code may block (store calls, outbound HTTP): keep it off the event loop.
-        let result = try await NIOThreadPool.singleton.runIfActive { instance.handleHTTP(input) }
+        // A request waits no longer than the plugin's budget for its turn, and for an inline plugin's answer; a worker
+        // process that outlives its budget is killed, which answers the request.
+        let inline = if case .inline = instance.isolation { true } else { false }
+        let result = await instance.call(.handleHTTP, input, turnWithin: instance.budget, answerWithin: inline ? instance.budget : nil)
         guard result.ok else {
+            let timedOut = result.json["code"]?.stringValue == PluginInstance.timeoutCode
             throw Problem(
-                status: Self.status(for: result.status), title: "Plugin error",
-                detail: "\(instance.plugin.id): \(result.errorMessage)")
+                status: timedOut ? .gatewayTimeout : Self.status(for: result.status), title: "Plugin error",
+                detail: "\(instance.plugin.id): \(result.errorMessage)", retryAfterSeconds: result.status == SB_RETRY ? 1 : nil)
         }
         if let session, let content = result.json["page"] {
             let status = HTTPResponse.Status(code: Int(result.json["status"]?.doubleValue ?? 200))

@@ -143,8 +143,6 @@ enum HostCalls {
         return try JSON(encoding: host.services.conversations.find(tenantID: host.tenantID, id: id))
     }
 
-    /// One page of a conversation's messages, each with its `details`: what the channel adapter kept of an
-    /// inbound message (an email's subject and HTML, stored attachments) or an outbound one's variables.
     /// `{conversation_id, text, author?}` → the internal note, a message that is never sent.
     private static let addNote: Method = { host, request in
         let id = try required(request, "conversation_id"), text = try required(request, "text")
@@ -158,11 +156,15 @@ enum HostCalls {
         return try JSON(encoding: note)
     }
 
+    /// One page of a conversation's messages, oldest first (`newest_first: true` turns it round), each with its
+    /// `details`: what the channel adapter kept of an inbound message (an email's subject and HTML, stored
+    /// attachments) or an outbound one's variables.
     private static let listMessages: Method = { host, request in
         let id = try required(request, "conversation_id")
         var page = try JSON(encoding: host.services.conversations.messages(
             tenantID: host.tenantID, conversationID: id,
-            page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 100), cursor: request["cursor"]?.stringValue))).objectValue ?? [:]
+            page: PageRequest(limit: Int(request["limit"]?.doubleValue ?? 100), cursor: request["cursor"]?.stringValue),
+            newestFirst: request["newest_first"]?.boolValue ?? false)).objectValue ?? [:]
         let rows = try host.services.database.read {
             try $0.query("SELECT id, variables FROM messages WHERE tenant_id = $1 AND conversation_id = $2", [.text(host.tenantID), .text(id)])
         }
