@@ -140,7 +140,7 @@ struct ChannelTests {
             let sent = try Outbound(services: host.services).send(
                 .init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "Danke!"), tenant: tenant, actor: "test")
             #expect(sent.status == "queued")
-            let outcome = try await offloaded { try OutboundDelivery(services: host.services).deliver(messageID: sent.messageID, tenant: tenant, attempt: 1, maxAttempts: 3) }
+            let outcome = try await OutboundDelivery(services: host.services).deliver(messageID: sent.messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
             #expect(outcome == .sent(providerID: "wamid.OUT1"))
             let request = try #require(graph.requests.last)
             #expect(request.headers["authorization"] == "Bearer EAAG-token")
@@ -172,7 +172,7 @@ struct ChannelTests {
             #expect(try stored().0 == "read", "read arrives before delivered at times; a status never moves back")
             let other = try Outbound(services: host.services).send(
                 .init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "Noch da?"), tenant: tenant, actor: "test")
-            #expect(try await offloaded { try OutboundDelivery(services: host.services).deliver(messageID: other.messageID, tenant: tenant, attempt: 1, maxAttempts: 3) }
+            #expect(try await OutboundDelivery(services: host.services).deliver(messageID: other.messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
                 == .sent(providerID: "wamid.OUT2"))
             let body = """
                 {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"metadata":{"phone_number_id":"\(Self.phoneNumberID)"},\
@@ -327,7 +327,7 @@ struct ChannelTests {
             router.post("/v21.0/\(Self.phoneNumberID)/messages") { request, _ -> Response in
                 let call = calls.next()
                 if call == 1 {
-                    try await Task.sleep(for: .seconds(2))  // longer than the host's provider timeout
+                    try await Task.sleep(for: .seconds(10))  // longer than the host's provider timeout
                 }
                 if call == 2 { return Response(status: .serviceUnavailable) }
                 if call == 4 {
@@ -338,19 +338,20 @@ struct ChannelTests {
             }
         }) { graph in
             let (yaml, _) = Self.tenant(graph: graph.baseURL)
-            let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.providerTimeoutMillis = 500 })
+            // Long enough for a busy machine to answer the other calls in.
+            let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.providerTimeoutMillis = 3000 })
             let tenant = try #require(host.registry.tenant(slug: "lq"))
             _ = try InboundProcessor(services: host.services).ingest(
                 InboundMessage(channel: "whatsapp", providerMessageID: "wamid.IN", phone: "+16505551234", text: "hi"), tenant: tenant)
             let contact = try #require(try host.services.contacts.find(tenantID: "lq", .phone("+16505551234")))
             let delivery = OutboundDelivery(services: host.services)
             let message = try Outbound(services: host.services).send(.init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "x"), tenant: tenant, actor: "t")
-            await #expect(throws: DeliveryError.self) { try await offloaded { try delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 1, maxAttempts: 5) } }
-            await #expect(throws: DeliveryError.self) { try await offloaded { try delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 2, maxAttempts: 5) } }
-            #expect(try await offloaded { try delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 3, maxAttempts: 5) } == .sent(providerID: "wamid.RETRIED"))
+            await #expect(throws: DeliveryError.self) { try await delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 1, maxAttempts: 5) }
+            await #expect(throws: DeliveryError.self) { try await delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 2, maxAttempts: 5) }
+            #expect(try await delivery.deliver(messageID: message.messageID, tenant: tenant, attempt: 3, maxAttempts: 5) == .sent(providerID: "wamid.RETRIED"))
 
             let second = try Outbound(services: host.services).send(.init(contactID: contact.id, channel: "whatsapp", type: "session_text", text: "y"), tenant: tenant, actor: "t")
-            #expect(try await offloaded { try delivery.deliver(messageID: second.messageID, tenant: tenant, attempt: 1, maxAttempts: 5) } == .failed(code: "131047"))
+            #expect(try await delivery.deliver(messageID: second.messageID, tenant: tenant, attempt: 1, maxAttempts: 5) == .failed(code: "131047"))
             let row = try host.services.database.read { try $0.query("SELECT status, error_code FROM messages WHERE id = $1", [.text(second.messageID)]).first }
             #expect(row?.string("status") == "failed" && row?.string("error_code") == "131047")
         }
@@ -377,7 +378,7 @@ struct ProviderSendFormatTests {
             let envelope = OutboundEnvelope(
                 messageID: "m1", to: "+4915112345678", type: "session_text", text: "Hallo & tschüss", template: nil, variables: [:],
                 interactive: nil, threadKey: nil, language: "de")
-            let id = try await offloaded { try TwilioSender(medium: "whatsapp").deliver(envelope, config: config, http: HTTPClient()) }
+            let id = try await TwilioSender(medium: "whatsapp").deliver(envelope, config: config, http: HTTPClient())
             #expect(id == "SM123")
             let request = try #require(twilio.requests.last)
             #expect(request.headers["authorization"] == "Basic " + Data("AC00000000000000000000000000000001:test_auth_token".utf8).base64EncodedString())

@@ -174,9 +174,7 @@ struct ChatwootChannelTests {
                 #expect(sent.status == .accepted)
                 let messageID = try #require(sent.json["message_id"]?.stringValue)
                 let services = setup.host.services
-                let outcome = try await offloaded {
-                    try OutboundDelivery(services: services).deliver(messageID: messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
-                }
+                let outcome = try await OutboundDelivery(services: services).deliver(messageID: messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
                 #expect(outcome == .sent(providerID: "901"))
                 let posted = try #require(chatwoot.requests("POST", "/api/v1/accounts/7/conversations/42/messages").first)
                 #expect(posted.headers["api_access_token"] == "cw-api-token")
@@ -187,7 +185,7 @@ struct ChatwootChannelTests {
                 let pending = try setup.host.services.jobs.list(tenantID: "tutor", pluginID: nil, status: "pending", kind: ChatwootSync.jobKind)
                 #expect(pending.count == 1)
                 let payload = try #require(pending.first?.payload)
-                try await offloaded { try ChatwootSync().run(payload: payload, tenant: tenant, services: services) }
+                try await ChatwootSync().run(payload: payload, tenant: tenant, services: services)
             }
             let labels = try #require(chatwoot.requests("POST", "/api/v1/accounts/7/contacts/55/labels").first)
             #expect(labels.json == ["labels": ["new_client"]])

@@ -133,7 +133,7 @@ struct OutlookChannelTests {
             let setup = try Self.setup(base: graph.baseURL)
             let services = setup.host.services, tenant = setup.tenant
             for id in ["AAMkA1", "AAMkA2", "AAMkA1"] {
-                try await offloaded { try OutlookFetchJob().run(payload: ["message_id": .string(id)], tenant: tenant, services: services) }
+                try await OutlookFetchJob().run(payload: ["message_id": .string(id)], tenant: tenant, services: services)
             }
             let rows = try services.database.read {
                 try $0.query("SELECT * FROM messages WHERE tenant_id = 'charge' ORDER BY created_at, content")
@@ -173,7 +173,7 @@ struct OutlookChannelTests {
             #expect(bootstrap.map(\.uniqueKey) == ["outlook.subscriptions:start"], "starting the tenant queues the first run")
 
             let start = Clock.nowMillis()
-            let created = try await offloaded { try OutlookSubscriptionJob().keep(tenant: tenant, services: services, now: start) }
+            let created = try await OutlookSubscriptionJob().keep(tenant: tenant, services: services, now: start)
             #expect(created.id == "sub-1")
             #expect(abs(created.expiresAt - (start + 4230 * 60_000)) < 1000)
             let create = try #require(graph.requests("POST", "/v1.0/subscriptions").first)
@@ -184,12 +184,12 @@ struct OutlookChannelTests {
             #expect(create.json["clientState"] == .string(setup.clientState))
             #expect(create.json["expirationDateTime"]?.stringValue.flatMap { Clock.millis(rfc3339: $0) }.map { abs($0 - created.expiresAt) < 1000 } == true)
 
-            let fresh = try await offloaded { try OutlookSubscriptionJob().keep(tenant: tenant, services: services, now: start + 3_600_000) }
+            let fresh = try await OutlookSubscriptionJob().keep(tenant: tenant, services: services, now: start + 3_600_000)
             #expect(fresh == created)
             #expect(graph.requests("PATCH", "/v1.0/subscriptions").isEmpty)
 
             let late = start + 50 * 3_600_000
-            let renewed = try await offloaded { try OutlookSubscriptionJob().keep(tenant: tenant, services: services, now: late) }
+            let renewed = try await OutlookSubscriptionJob().keep(tenant: tenant, services: services, now: late)
             let patch = try #require(graph.requests("PATCH", "/v1.0/subscriptions/sub-1").first)
             #expect(patch.json.objectValue?.keys.sorted() == ["expirationDateTime"])
             #expect(renewed.id == "sub-1")
@@ -210,7 +210,7 @@ struct OutlookChannelTests {
         try await FakeProvider.run(routes: Self.graph(messages: ["AAMkR1": inbound])) { graph in
             let setup = try Self.setup(base: graph.baseURL)
             let services = setup.host.services, tenant = setup.tenant
-            try await offloaded { try OutlookFetchJob().run(payload: ["message_id": "AAMkR1"], tenant: tenant, services: services) }
+            try await OutlookFetchJob().run(payload: ["message_id": "AAMkR1"], tenant: tenant, services: services)
             let dana = try #require(try services.contacts.find(tenantID: "charge", .email("dana@driver.example")))
             let newcomer = try services.contacts.create(tenantID: "charge", name: "Nico", phone: "+31611111111", email: "nico@example.com")
             let agent = try setup.host.token("charge", role: "agent")
@@ -223,9 +223,7 @@ struct OutlookChannelTests {
                     ])
                     #expect(sent.status == .accepted)
                     let id = try #require(sent.json["message_id"]?.stringValue)
-                    let outcome = try await offloaded {
-                        try OutboundDelivery(services: services).deliver(messageID: id, tenant: tenant, attempt: 1, maxAttempts: 3)
-                    }
+                    let outcome = try await OutboundDelivery(services: services).deliver(messageID: id, tenant: tenant, attempt: 1, maxAttempts: 3)
                     #expect(outcome == .sent(providerID: "graph-\(id)"))
                 }
             }

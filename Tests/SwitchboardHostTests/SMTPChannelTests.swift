@@ -38,7 +38,7 @@ struct SMTPChannelTests {
     }
 
     @Test("the SMTP sender hands an RFC 5322 plain-text message to the server; Graph is preferred when configured")
-    func sender() throws {
+    func sender() async throws {
         let server = try FakeSMTPServer()
         defer { server.stop() }
         let host = try Self.setup(port: server.port)
@@ -49,7 +49,7 @@ struct SMTPChannelTests {
             "text": "Bedankt voor uw boeking.\n.Tot dan!",
         ]).decode(as: Outbound.Request.self)
         let stored = try Outbound(services: host.services).send(request, tenant: tenant, actor: "test")
-        let outcome = try OutboundDelivery(services: host.services).deliver(messageID: stored.messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
+        let outcome = try await OutboundDelivery(services: host.services).deliver(messageID: stored.messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
 
         let received = try #require(server.messages.first)
         #expect(received.mailFrom == "<bookings@mrdj.example>")
@@ -72,7 +72,7 @@ struct SMTPChannelTests {
     }
 
     @Test("attachments go as multipart/mixed base64 parts; a non-ASCII subject is RFC 2047 encoded")
-    func attachments() throws {
+    func attachments() async throws {
         let server = try FakeSMTPServer()
         defer { server.stop() }
         let pdf = Array("%PDF-1.4 offerte \u{00e9}\n".utf8) + [0, 255, 10, 13]
@@ -80,7 +80,7 @@ struct SMTPChannelTests {
             from: "bookings@mrdj.example", to: ["bo@example.com", "Planner <plan@mrdj.example>"], subject: "Offerte café",
             text: "Zie bijlage.\r\nGroet")
         message.attachments = [.init(filename: "offerte.pdf", contentType: "application/pdf", data: pdf)]
-        try SMTPClient().send(message, via: .init(url: "smtp://127.0.0.1:\(server.port)"))
+        try await SMTPClient().send(message, via: .init(url: "smtp://127.0.0.1:\(server.port)"))
 
         let received = try #require(server.messages.first)
         #expect(received.recipients == ["<bo@example.com>", "<plan@mrdj.example>"])
@@ -104,7 +104,7 @@ struct SMTPChannelTests {
     }
 
     @Test("a message's subject and attachments go through the policy path to SMTP, and into Graph's sendMail body")
-    func policyPathAttachments() throws {
+    func policyPathAttachments() async throws {
         let server = try FakeSMTPServer()
         defer { server.stop() }
         let host = try Self.setup(port: server.port)
@@ -116,7 +116,7 @@ struct SMTPChannelTests {
             "attachments": [["filename": "brochure.pdf", "content_type": "application/pdf", "content_base64": .string(pdf)]],
         ]).decode(as: Outbound.Request.self)
         let stored = try Outbound(services: host.services).send(request, tenant: tenant, actor: "test")
-        _ = try OutboundDelivery(services: host.services).deliver(messageID: stored.messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
+        _ = try await OutboundDelivery(services: host.services).deliver(messageID: stored.messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
 
         let (headers, body) = Self.parse(try #require(server.messages.first).data)
         #expect(headers["subject"] == "Uw brochure")
@@ -140,7 +140,7 @@ struct SMTPChannelTests {
     }
 
     @Test("a 5xx SMTP reply fails the message permanently; an unreachable server is retried")
-    func failures() throws {
+    func failures() async throws {
         let server = try FakeSMTPServer(rejectRecipients: true)
         defer { server.stop() }
         let host = try Self.setup(port: server.port)
@@ -149,7 +149,7 @@ struct SMTPChannelTests {
         let request = try JSON.object(["contact_id": .string(contact.id), "channel": "email", "type": "session_text", "text": "Hallo"])
             .decode(as: Outbound.Request.self)
         let stored = try Outbound(services: host.services).send(request, tenant: tenant, actor: "test")
-        let outcome = try OutboundDelivery(services: host.services).deliver(messageID: stored.messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
+        let outcome = try await OutboundDelivery(services: host.services).deliver(messageID: stored.messageID, tenant: tenant, attempt: 1, maxAttempts: 3)
         #expect(outcome == .failed(code: "smtp_550"))
 
         let closed = try FakeSMTPServer()
@@ -160,7 +160,7 @@ struct SMTPChannelTests {
             threadKey: nil, language: "nl")
         let unreachable = ChannelConfig(kind: "smtp", values: config.values.merging(["url": "smtp://127.0.0.1:\(closed.port)"]) { $1 })
         do {
-            _ = try SMTPSender().deliver(envelope, config: unreachable, http: HTTPClient())
+            _ = try await SMTPSender().deliver(envelope, config: unreachable, http: HTTPClient())
             Issue.record("an unreachable server must fail the send")
         } catch DeliveryError.transient {
         } catch {

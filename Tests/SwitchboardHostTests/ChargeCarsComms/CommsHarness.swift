@@ -110,7 +110,7 @@ final class CommsHarness: @unchecked Sendable {
     /// Graph mail `id` fetched as the Outlook notification job does, then the dispatch jobs it causes.
     func outlook(_ id: String) async throws {
         let tenant = try #require(host.registry.tenant(slug: "lq")), services = host.services
-        try await offloaded { try OutlookFetchJob().run(payload: ["message_id": .string(id)], tenant: tenant, services: services) }
+        try await OutlookFetchJob().run(payload: ["message_id": .string(id)], tenant: tenant, services: services)
         await run(until: Date())
     }
 

@@ -86,7 +86,7 @@ struct OptOutAndWindowTests {
                 try $0.execute(
                     "UPDATE contacts SET attributes = $2 WHERE id = $1", [.text(contact.id), .text(#"{"consent_status":"revoked"}"#)])
             }
-            let outcome = try OutboundDelivery(services: host.services).deliver(messageID: queued.messageID, tenant: tenant, attempt: 1, maxAttempts: 6)
+            let outcome = try await OutboundDelivery(services: host.services).deliver(messageID: queued.messageID, tenant: tenant, attempt: 1, maxAttempts: 6)
             #expect(outcome == .blocked(reason: "consent_revoked"))
             #expect(try Self.status(host, queued.messageID) == ("blocked", "consent_revoked"))
             let audit = try #require(try host.services.audit.entries(tenantID: "late", action: "policy_blocked_send").first)

@@ -53,7 +53,7 @@ struct ProviderFaultTests {
                 let text = (try? JSON.parse(bytes: Array(buffer: try await request.collectBody(upTo: 1 << 16))))?["text"]?["body"]?.stringValue ?? ""
                 let call = calls.withValue { $0[text, default: 0] += 1; return $0[text]! }
                 switch (text, call) {
-                case ("timeout", 1): try await Task.sleep(for: .seconds(5))  // past the host's provider timeout
+                case ("timeout", 1): try await Task.sleep(for: .seconds(10))  // past the host's provider timeout
                 case ("flaky", 1), ("down", _): return Response(status: .internalServerError)
                 case ("busy", 1): return Response(status: .tooManyRequests, headers: [.retryAfter: "120"])
                 default: break
@@ -66,7 +66,7 @@ struct ProviderFaultTests {
                     manifests: ["pf": Self.tenantManifest(slug: "pf", graph: graph.baseURL), "pd": Self.tenantManifest(slug: "pd", graph: dropping.baseURL)],
                     configure: {
                         // Short enough for the "timeout" case, long enough for a busy machine to answer the others in.
-                        $0.providerTimeoutMillis = 2000
+                        $0.providerTimeoutMillis = 4000
                         // Each round runs every due send of the tenant, and HelloC's events besides.
                         $0.scheduler.perTenant = 20
                     })

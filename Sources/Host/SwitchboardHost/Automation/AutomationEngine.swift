@@ -217,10 +217,8 @@ public struct AutomationEngine: Sendable {
             guard EgressPolicy(allowed: tenant.manifest.egress).permits(url) else {
                 throw JobFailure.permanent("\(url) is no longer in the tenant's egress allow-list")
             }
-            let bytes = try body.serializedBytes()
-            let response = try await services.blocking.run {
-                try services.http.perform(.init(method: "POST", url: url, headers: ["Content-Type": "application/json"], body: bytes))
-            }
+            let response = try await services.http.send(
+                .init(method: "POST", url: url, headers: ["Content-Type": "application/json"], body: try body.serializedBytes()))
             if response.status >= 300 { throw JobFailure.retry("\(url) answered \(response.status)") }
         }
     }

@@ -1,7 +1,7 @@
 import SwitchboardJSON
 
-/// Registers the channels' host jobs: delivering outbound messages and the provider syncs. They block on libcurl,
-/// so they run on the host's `BlockingExecutor`.
+/// Registers the channels' host jobs: delivering outbound messages and the provider syncs. Their provider calls are
+/// awaited on the host's curl thread; their storage calls run where the database driver runs them.
 enum ChannelJobs {
     /// The job of releases before the event pipeline, which handed an inbound message to the plugins and rules.
     static let legacyDispatchKind = "message.dispatch"
@@ -33,25 +33,26 @@ enum ChannelJobs {
         services.hostJobs.register(kind: Outbound.deliverKind) { job, tenant in
             guard let messageID = job.payload["message_id"]?.stringValue else { throw JobFailure.permanent("no message_id in the payload") }
             do {
-                _ = try await services.blocking.run {
-                    try OutboundDelivery(services: services).deliver(messageID: messageID, tenant: tenant, attempt: job.attempts, maxAttempts: job.maxAttempts)
-                }
+                _ = try await OutboundDelivery(services: services).deliver(
+                    messageID: messageID, tenant: tenant, attempt: job.attempts, maxAttempts: job.maxAttempts)
             } catch let error as DeliveryError {
                 throw JobFailure.retry(error.description, afterMillis: error.retryAfterMillis)
             } catch let error as ChannelError {
                 throw JobFailure.permanent(error.description)
             }
         }
-        registerBlocking(services, kind: OutlookFetchJob.jobKind) { try OutlookFetchJob().run(payload: $0, tenant: $1, services: services) }
-        registerBlocking(services, kind: OutlookSubscriptionJob.jobKind) { try OutlookSubscriptionJob().run(payload: $0, tenant: $1, services: services) }
-        registerBlocking(services, kind: ChatwootSync.jobKind) { try ChatwootSync().run(payload: $0, tenant: $1, services: services) }
+        registerProviderJob(services, kind: OutlookFetchJob.jobKind) { try await OutlookFetchJob().run(payload: $0, tenant: $1, services: services) }
+        registerProviderJob(services, kind: OutlookSubscriptionJob.jobKind) {
+            try await OutlookSubscriptionJob().run(payload: $0, tenant: $1, services: services)
+        }
+        registerProviderJob(services, kind: ChatwootSync.jobKind) { try await ChatwootSync().run(payload: $0, tenant: $1, services: services) }
     }
 
-    /// A job whose work blocks on libcurl: run on the blocking executor; a permanent provider refusal ends it, anything else retries.
-    private static func registerBlocking(_ services: HostServices, kind: String, _ work: @escaping @Sendable (JSON, Tenant) throws -> Void) {
+    /// A job that talks to a provider: a permanent refusal ends it, anything else retries.
+    private static func registerProviderJob(_ services: HostServices, kind: String, _ work: @escaping @Sendable (JSON, Tenant) async throws -> Void) {
         services.hostJobs.register(kind: kind) { job, tenant in
             do {
-                try await services.blocking.run { try work(job.payload, tenant) }
+                try await work(job.payload, tenant)
             } catch DeliveryError.permanent(let code, let message) {
                 throw JobFailure.permanent("\(code): \(message)")
             } catch let error as DeliveryError {

@@ -24,9 +24,7 @@ struct EventDelivery {
         }
         let envelope: JSON?
         do {
-            envelope = try await services.blocking.run { [services] in
-                try Self.envelope(eventID: eventID, attempt: job.attempt, tenant: tenant, services: services)
-            }
+            envelope = try await Self.envelope(eventID: eventID, attempt: job.attempt, tenant: tenant, services: services)
         } catch {
             return .failed("event \(eventID) could not be prepared: \(error)", permanent: false)
         }
@@ -37,32 +35,40 @@ struct EventDelivery {
     }
 
     /// The event as the plugin receives it; nil when it is no longer kept.
-    static func envelope(eventID: String, attempt: Int, tenant: Tenant, services: HostServices) throws -> JSON? {
-        guard let stored = try services.events.find(tenantID: tenant.slug, id: eventID) else { return nil }
+    static func envelope(eventID: String, attempt: Int, tenant: Tenant, services: HostServices) async throws -> JSON? {
+        guard let stored = try await services.database.perform({ try services.events.find(tenantID: tenant.slug, id: eventID) }) else {
+            return nil
+        }
         let event = stored.event
         var envelope = event.json.objectValue ?? [:]
         envelope["attempt"] = .number(Double(attempt))
         if event.type == EventCatalogue.messageReceived, let messageID = event.data["message_id"]?.stringValue {
-            envelope["data"] = try received(event, messageID: messageID, tenant: tenant, services: services)
+            envelope["data"] = try await received(event, messageID: messageID, tenant: tenant, services: services)
         }
         return .object(envelope)
     }
 
-    /// `message.received`'s data: as recorded, plus the message, its details, the contact and the conversation.
-    private static func received(_ event: TenantEvent, messageID: String, tenant: Tenant, services: HostServices) throws -> JSON {
+    /// `message.received`'s data: as recorded, plus the message, its details (media fetched first), the contact and
+    /// the conversation as they are now.
+    private static func received(_ event: TenantEvent, messageID: String, tenant: Tenant, services: HostServices) async throws -> JSON {
         var data = event.data.objectValue ?? [:]
-        guard let row = try services.database.read({
-            try $0.query("SELECT * FROM messages WHERE tenant_id = $1 AND id = $2", [.text(tenant.slug), .text(messageID)]).first
+        guard let row = try await services.database.perform({
+            try services.database.read {
+                try $0.query("SELECT * FROM messages WHERE tenant_id = $1 AND id = $2", [.text(tenant.slug), .text(messageID)]).first
+            }
         }) else { return .object(data) }
         let message = Message(row: row)
         var details: JSON = .object([:])
         if let text = row.string("variables") { details = try JSON.parse(text) }
-        details = try MediaFetcher(services: services).attach(messageID: messageID, channel: message.channel, details: details, tenant: tenant)
+        details = try await MediaFetcher(services: services).attach(messageID: messageID, channel: message.channel, details: details, tenant: tenant)
+        let (contact, conversation) = try await services.database.perform {
+            (try services.contacts.find(tenantID: tenant.slug, .id(message.contactID)),
+             try message.conversationID.flatMap { try services.conversations.find(tenantID: tenant.slug, id: $0) })
+        }
         data["message"] = try JSON(encoding: message)
         data["details"] = details
-        data["contact"] = try services.contacts.find(tenantID: tenant.slug, .id(message.contactID)).map { try JSON(encoding: $0) } ?? .null
-        data["conversation"] = try message.conversationID.flatMap { try services.conversations.find(tenantID: tenant.slug, id: $0) }
-            .map { try JSON(encoding: $0) } ?? .null
+        data["contact"] = try contact.map { try JSON(encoding: $0) } ?? .null
+        data["conversation"] = try conversation.map { try JSON(encoding: $0) } ?? .null
         return .object(data)
     }
 }

@@ -13,8 +13,9 @@ public final class BlockingExecutor: @unchecked Sendable {
     public let idleTimeout: TimeInterval
 
     private let condition = NSCondition()
-    /// Guarded by `condition`: work not yet taken, oldest first from `head`.
-    private var queue: [@Sendable () -> Void] = []
+    /// Guarded by `condition`: work not yet taken, oldest first from `head`; taken slots are emptied, so nothing the
+    /// work holds (a plugin instance) outlives it.
+    private var queue: [(@Sendable () -> Void)?] = []
     private var head = 0
     private var threads = 0
     private var idle = 0
@@ -83,6 +84,7 @@ public final class BlockingExecutor: @unchecked Sendable {
             }
         }
         let next = queue[head]
+        queue[head] = nil
         head += 1
         if head > 1024, head * 2 > queue.count {
             queue.removeFirst(head)

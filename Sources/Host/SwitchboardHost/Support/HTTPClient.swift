@@ -1,7 +1,8 @@
 import CCurl
 import Foundation
 
-/// Outbound HTTP through libcurl. Calls block the calling thread; call them off the event loop.
+/// Outbound HTTP through libcurl: `send` awaits the answer on the host's curl thread, `perform` blocks the calling
+/// thread (off the event loop).
 public struct HTTPClient: Sendable {
     public struct Request: Sendable {
         public var method: String
@@ -47,18 +48,40 @@ public struct HTTPClient: Sendable {
         self.defaultTimeoutMillis = defaultTimeoutMillis
     }
 
+    /// Performs `request` on the calling thread, which blocks until the answer (plugins' `http_request`, which the C
+    /// ABI makes blocking).
     public func perform(_ request: Request) throws -> Response {
-        guard let curl = curl_easy_init() else { throw TransportError(code: -1, description: "curl_easy_init failed") }
-        defer { curl_easy_cleanup(curl) }
-        let sink = Sink()
-        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        let transfer = try Transfer(request, defaultTimeoutMillis: defaultTimeoutMillis)
+        return try transfer.response(curl_easy_perform(transfer.curl))
+    }
+
+    /// Performs `request` on the host's curl thread (`CurlTransfers`): the caller waits without a thread of its own.
+    public func send(_ request: Request) async throws -> Response {
+        let transfer = try Transfer(request, defaultTimeoutMillis: defaultTimeoutMillis)
+        return try transfer.response(await CurlTransfers.shared.perform(transfer.curl))
+    }
+}
+
+/// One prepared request: the easy handle and everything it points at, kept alive until the transfer is over.
+private final class Transfer: @unchecked Sendable {
+    let curl: UnsafeMutableRawPointer
+    let request: HTTPClient.Request
+    private let sink = Sink()
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// The body, copied where it stays put while curl reads it.
+    private let body: UnsafeMutableRawBufferPointer
+
+    init(_ request: HTTPClient.Request, defaultTimeoutMillis: Int) throws {
+        guard let curl = curl_easy_init() else { throw HTTPClient.TransportError(code: -1, description: "curl_easy_init failed") }
+        self.curl = curl
+        self.request = request
+        body = .allocate(byteCount: max(request.body.count, 1), alignment: 1)
+        request.body.withUnsafeBytes { body.copyMemory(from: $0) }
         for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
         if !request.body.isEmpty && request.headers.keys.contains(where: { $0.lowercased() == "expect" }) == false {
             headerList = curl_slist_append(headerList, "Expect:")
         }
-
+        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         sb_curl_set_string(curl, CURLOPT_URL, request.url)
         sb_curl_set_string(curl, CURLOPT_CUSTOMREQUEST, request.method)
         sb_curl_set_long(curl, CURLOPT_NOSIGNAL, 1)
@@ -72,20 +95,27 @@ public struct HTTPClient: Sendable {
         sb_curl_set_write_function(curl, CURLOPT_HEADERFUNCTION, writeHeader)
         sb_curl_set_pointer(curl, CURLOPT_HEADERDATA, sinkPointer)
         if request.method == "HEAD" { sb_curl_set_long(curl, CURLOPT_NOBODY, 1) }
-
-        let code: CURLcode = request.body.withUnsafeBufferPointer { body in
-            if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
-                sb_curl_set_long(curl, CURLOPT_POSTFIELDSIZE, body.count)
-                sb_curl_set_pointer(curl, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
-            }
-            return curl_easy_perform(curl)
+        if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
+            sb_curl_set_long(curl, CURLOPT_POSTFIELDSIZE, request.body.count)
+            sb_curl_set_pointer(curl, CURLOPT_POSTFIELDS, body.baseAddress)
         }
+    }
+
+    deinit {
+        curl_slist_free_all(headerList)
+        curl_easy_cleanup(curl)
+        body.deallocate()
+    }
+
+    /// The answer of a transfer that ended with `code`.
+    func response(_ code: CURLcode) throws -> HTTPClient.Response {
         guard code == CURLE_OK else {
-            throw TransportError(code: Int(code.rawValue), description: "\(request.method) \(request.url): \(String(cString: curl_easy_strerror(code)))")
+            throw HTTPClient.TransportError(
+                code: Int(code.rawValue), description: "\(request.method) \(request.url): \(String(cString: curl_easy_strerror(code)))")
         }
         var status = 0
         sb_curl_get_long(curl, CURLINFO_RESPONSE_CODE, &status)
-        return Response(status: status, headers: sink.headers, body: sink.body)
+        return HTTPClient.Response(status: status, headers: sink.headers, body: sink.body)
     }
 }
 

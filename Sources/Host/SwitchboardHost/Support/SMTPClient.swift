@@ -3,7 +3,7 @@ import Foundation
 
 /// Sends mail over SMTP through libcurl. `smtp://host:port` upgrades with STARTTLS when the server
 /// offers it, and insists on it once a password is sent; `smtps://` uses TLS from the start.
-/// Calls block the calling thread; call them off the event loop.
+/// A send is awaited on the host's curl thread.
 public struct SMTPClient: Sendable {
     /// Where and as whom to send.
     public struct Server: Sendable {
@@ -30,15 +30,31 @@ public struct SMTPClient: Sendable {
 
     public init() { _ = HTTPClient.globalInit }
 
-    /// Hands the message to the server for every recipient in `message.to`.
-    public func send(_ message: MailMessage, via server: Server) throws {
-        guard let curl = curl_easy_init() else { throw Failure(replyCode: 0, description: "curl_easy_init failed") }
-        defer { curl_easy_cleanup(curl) }
-        var recipients: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(recipients) }
-        for address in message.to { recipients = curl_slist_append(recipients, "<\(MailMessage.address(in: address))>") }
-        let source = Source(bytes: message.rendered())
+    /// Hands the message to the server for every recipient in `message.to`, on the host's curl thread
+    /// (`CurlTransfers`): the caller waits without a thread of its own.
+    public func send(_ message: MailMessage, via server: Server) async throws {
+        let transfer = try SMTPTransfer(message, server)
+        let code = await CurlTransfers.shared.perform(transfer.curl)
+        guard code == CURLE_OK else {
+            var reply = 0
+            sb_curl_get_long(transfer.curl, CURLINFO_RESPONSE_CODE, &reply)
+            let reason = String(cString: curl_easy_strerror(code))
+            throw Failure(replyCode: reply, description: "SMTP \(server.url): \(reason)" + (reply > 0 ? " (reply \(reply))" : ""))
+        }
+    }
+}
 
+/// One prepared SMTP transfer: the easy handle and everything it points at, kept alive until it is over.
+private final class SMTPTransfer: @unchecked Sendable {
+    let curl: UnsafeMutableRawPointer
+    private var recipients: UnsafeMutablePointer<curl_slist>?
+    private let source: Source
+
+    init(_ message: MailMessage, _ server: SMTPClient.Server) throws {
+        guard let curl = curl_easy_init() else { throw SMTPClient.Failure(replyCode: 0, description: "curl_easy_init failed") }
+        self.curl = curl
+        for address in message.to { recipients = curl_slist_append(recipients, "<\(MailMessage.address(in: address))>") }
+        source = Source(bytes: message.rendered())
         sb_curl_set_string(curl, CURLOPT_URL, server.url)
         sb_curl_set_long(curl, CURLOPT_PROTOCOLS, Int(CURLPROTO_SMTP | CURLPROTO_SMTPS))
         sb_curl_set_long(curl, CURLOPT_NOSIGNAL, 1)
@@ -55,14 +71,11 @@ public struct SMTPClient: Sendable {
         sb_curl_set_long(curl, CURLOPT_UPLOAD, 1)
         sb_curl_set_read_function(curl, readMessage)
         sb_curl_set_pointer(curl, CURLOPT_READDATA, Unmanaged.passUnretained(source).toOpaque())
+    }
 
-        let code = withExtendedLifetime(source) { curl_easy_perform(curl) }
-        guard code == CURLE_OK else {
-            var reply = 0
-            sb_curl_get_long(curl, CURLINFO_RESPONSE_CODE, &reply)
-            let reason = String(cString: curl_easy_strerror(code))
-            throw Failure(replyCode: reply, description: "SMTP \(server.url): \(reason)" + (reply > 0 ? " (reply \(reply))" : ""))
-        }
+    deinit {
+        curl_slist_free_all(recipients)
+        curl_easy_cleanup(curl)
     }
 }
 

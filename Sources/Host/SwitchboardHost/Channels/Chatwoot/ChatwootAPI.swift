@@ -7,10 +7,10 @@ struct ChatwootAPI {
     let http: HTTPClient
 
     /// Sends a JSON request to a path under the account and returns the JSON answer. 4xx answers are permanent.
-    func call(_ method: String, _ path: String, _ body: JSON) throws -> JSON {
+    func call(_ method: String, _ path: String, _ body: JSON) async throws -> JSON {
         var base = config["base_url"] ?? ""
         while base.hasSuffix("/") { base.removeLast() }
-        let response = try http.providerCall(.init(
+        let response = try await http.providerCall(.init(
             method: method, url: "\(base)/api/v1/accounts/\(config["account_id"] ?? "")\(path)",
             headers: ["api_access_token": try config.secret("api_token"), "Content-Type": "application/json"],
             body: try body.serializedBytes()))

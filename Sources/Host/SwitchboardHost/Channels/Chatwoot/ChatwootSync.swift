@@ -13,17 +13,17 @@ public struct ChatwootSync: Sendable {
 
     /// Payload: `{"contact_id": …}`. `POST …/contacts/{id}/labels` replaces Chatwoot's label set;
     /// `PUT …/contacts/{id}` sets `custom_attributes`.
-    public func run(payload: JSON, tenant: Tenant, services: HostServices) throws {
+    public func run(payload: JSON, tenant: Tenant, services: HostServices) async throws {
         guard let config = tenant.manifest.channels["chatwoot"], let contactID = payload["contact_id"]?.stringValue,
-            let contact = try services.contacts.find(tenantID: tenant.slug, .id(contactID)),
+            let contact = try await services.database.perform({ try services.contacts.find(tenantID: tenant.slug, .id(contactID)) }),
             let chatwootID = contact.attributes[Self.contactAttribute].map(ConditionEvaluator.text)
         else { return }
         let api = ChatwootAPI(config: config, http: services.http)
         let path = "/contacts/\(FormEncoding.escape(chatwootID))"
-        _ = try api.call("POST", "\(path)/labels", ["labels": .array(contact.labels.map(JSON.string))])
+        _ = try await api.call("POST", "\(path)/labels", ["labels": .array(contact.labels.map(JSON.string))])
         var attributes = contact.attributes
         attributes[Self.contactAttribute] = nil
-        _ = try api.call("PUT", path, ["custom_attributes": .object(attributes)])
+        _ = try await api.call("PUT", path, ["custom_attributes": .object(attributes)])
     }
 
     /// Queues a sync of a contact linked to Chatwoot, inside the caller's transaction; other contacts are left alone.

@@ -37,9 +37,10 @@ public struct OutboundEnvelope: Sendable {
     }
 }
 
-/// Sends a message through one provider's API and returns the provider's message id.
+/// Sends a message through one provider's API and returns the provider's message id. The call is awaited on the
+/// host's curl thread: a slow provider holds no thread.
 public protocol ChannelSender: Sendable {
-    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) async throws -> String
 }
 
 /// A provider's refusal: permanent ones fail the message, transient ones are retried.
@@ -63,12 +64,12 @@ public enum DeliveryError: Error, CustomStringConvertible {
 }
 
 extension HTTPClient {
-    /// Performs a provider call, turning timeouts, connection failures, 429 and 5xx into transient errors
+    /// Sends a provider call, turning timeouts, connection failures, 429 and 5xx into transient errors
     /// (carrying the provider's `Retry-After`).
-    func providerCall(_ request: Request) throws -> Response {
+    func providerCall(_ request: Request) async throws -> Response {
         let response: Response
         do {
-            response = try perform(request)
+            response = try await send(request)
         } catch let error as TransportError {
             throw DeliveryError.transient(error.description)
         }
@@ -94,9 +95,12 @@ extension HTTPClient {
 
 /// The sandbox delivers by storing: the message is sent the moment it is stored.
 struct SandboxSender: ChannelSender {
-    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String {
-        "sandbox-\(envelope.messageID)"
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) async throws -> String {
+        Self.providerID(envelope.messageID)
     }
+
+    /// The "provider" id of a sandbox message.
+    static func providerID(_ messageID: String) -> String { "sandbox-\(messageID)" }
 }
 
 /// Picks the sender for a conversation's medium from the tenant's enabled channels. Where two channels

@@ -5,16 +5,16 @@ import SwitchboardJSON
 /// else, or a reply whose message is gone, is a new mail (`POST /users/{mailbox}/sendMail`). Graph answers
 /// 202 with no id, so the provider id is made here.
 struct GraphMailSender: ChannelSender {
-    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String {
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) async throws -> String {
         let graph = GraphAPI(config: config, http: http)
         let content = envelope.html ?? envelope.renderedText
         if envelope.threadKey != nil, let original = envelope.inReplyTo {
-            let response = try graph.call(
+            let response = try await graph.call(
                 "POST", "/users/\(graph.mailbox)/messages/\(GraphAPI.segment(original))/reply", body: ["comment": .string(content)])
             if response.status < 400 { return Self.providerID(envelope) }
             guard response.status == 404 else { throw GraphAPI.failure(response) }
         }
-        let response = try graph.call("POST", "/users/\(graph.mailbox)/sendMail", body: Self.sendMailBody(envelope))
+        let response = try await graph.call("POST", "/users/\(graph.mailbox)/sendMail", body: Self.sendMailBody(envelope))
         guard response.status < 400 else { throw GraphAPI.failure(response) }
         return Self.providerID(envelope)
     }

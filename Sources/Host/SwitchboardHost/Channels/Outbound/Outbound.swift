@@ -75,8 +75,10 @@ public struct Outbound: Sendable {
     public func send(_ request: Request, tenant: Tenant, actor: Actor, now: Int64 = Clock.nowMillis()) throws -> Result {
         let result = try store(request, tenant: tenant, actor: actor, now: now)
         // The sandbox cannot fail: deliver it at once rather than waiting for the scheduler.
+        let delivery = OutboundDelivery(services: services)
         if result.channel == "sandbox", result.status == "queued",
-            case .sent = try OutboundDelivery(services: services).deliver(messageID: result.messageID, tenant: tenant, attempt: 1, maxAttempts: 1, now: now)
+            case .ready(let ready) = try delivery.prepare(messageID: result.messageID, tenant: tenant, now: now),
+            case .sent = try delivery.sent(ready, providerID: SandboxSender.providerID(result.messageID), tenantID: tenant.slug, now: now)
         {
             return Result(messageID: result.messageID, status: "sent", channel: result.channel, sendAt: result.sendAt, reason: nil, detail: nil)
         }

@@ -6,12 +6,16 @@ import SwitchboardJSON
 /// The policy is checked again at delivery time (a scheduled message may have left the
 /// 24-hour window meanwhile). A permanent provider refusal (WhatsApp 131047 and the like)
 /// fails the message with the provider's code; a timeout or 5xx is thrown, so the job is
-/// retried with backoff, and the message fails only when the retries run out.
+/// retried with backoff, and the message fails only when the retries run out. The provider
+/// call is awaited on the host's curl thread, so a slow provider holds no thread.
 public struct OutboundDelivery: Sendable {
     public let services: HostServices
 
     /// The error code of a message whose delivery attempts all failed; the dead-letter list holds its job.
     public static let retriesExhausted = "retries_exhausted"
+
+    /// Who delivery-time changes are recorded as.
+    static let actor: Actor = "system:delivery"
 
     public enum Outcome: Equatable, Sendable {
         case sent(providerID: String)
@@ -20,21 +24,65 @@ public struct OutboundDelivery: Sendable {
         case skipped
     }
 
-    public func deliver(messageID: String, tenant: Tenant, attempt: Int, maxAttempts: Int, now: Int64 = Clock.nowMillis()) throws -> Outcome {
+    /// A message that passed the delivery-time policy check, ready for its provider.
+    struct Ready: Sendable {
+        let message: Message
+        /// Its status before this delivery.
+        let status: String
+        let conversationID: String
+        let envelope: OutboundEnvelope
+        let sender: any ChannelSender
+        let config: ChannelConfig
+    }
+
+    public func deliver(messageID: String, tenant: Tenant, attempt: Int, maxAttempts: Int, now: Int64 = Clock.nowMillis()) async throws -> Outcome {
+        let prepared = try await services.database.perform { try prepare(messageID: messageID, tenant: tenant, now: now) }
+        guard case .ready(let ready) = prepared else {
+            if case .finished(let outcome) = prepared { return outcome }
+            return .skipped
+        }
+        do {
+            let providerID = try await ready.sender.deliver(ready.envelope, config: ready.config, http: services.http)
+            return try await services.database.perform { try sent(ready, providerID: providerID, tenantID: tenant.slug, now: now) }
+        } catch DeliveryError.permanent(let code, let text) {
+            return try await services.database.perform { try fail(ready.message, ready.status, code: code, text: text, tenantID: tenant.slug) }
+        } catch let error as DeliveryError {
+            if attempt >= maxAttempts {
+                _ = try await services.database.perform {
+                    try fail(ready.message, ready.status, code: Self.retriesExhausted, text: error.description, tenantID: tenant.slug)
+                }
+            }
+            throw error
+        }
+    }
+
+    /// Where a message stands before its provider is called.
+    enum Preparation: Sendable {
+        case ready(Ready)
+        /// It will not go: blocked by the policy, or its contact is gone.
+        case finished(Outcome)
+        /// Nothing to do: no such message, or it is no longer waiting.
+        case nothing
+    }
+
+    /// Loads the message and checks the policy again; a refusal is recorded here.
+    func prepare(messageID: String, tenant: Tenant, now: Int64) throws -> Preparation {
         let tenantID = tenant.slug
         guard let row = try services.database.read({
             try $0.query("SELECT * FROM messages WHERE tenant_id = $1 AND id = $2", [.text(tenantID), .text(messageID)]).first
-        }) else { return .skipped }
+        }) else { return .nothing }
         // A message whose retries ran out goes again when its dead job is retried over the API.
         let status = row.string("status") ?? ""
         guard ["queued", "scheduled"].contains(status) || (status == "failed" && row.string("error_code") == Self.retriesExhausted) else {
-            return .skipped
+            return .nothing
         }
         let message = Message(row: row)
         guard let contact = try services.contacts.find(tenantID: tenantID, .id(message.contactID)),
             let conversationID = message.conversationID,
             let conversation = try services.conversations.find(tenantID: tenantID, id: conversationID)
-        else { return try fail(message, status, code: "contact_gone", text: "the contact or conversation no longer exists", tenantID: tenantID) }
+        else {
+            return .finished(try fail(message, status, code: "contact_gone", text: "the contact or conversation no longer exists", tenantID: tenantID))
+        }
 
         let template = try message.templateName.flatMap {
             try services.templates.named(tenantID: tenantID, name: $0, channel: message.channel, language: nil)
@@ -66,42 +114,39 @@ public struct OutboundDelivery: Sendable {
                     template: message.templateName, sentBy: message.sentBy, contactID: message.contactID, conversationID: conversationID
                 ).record(tenantID: tenantID, events: services.events, actor: Self.actor, in: connection)
             }
-            return .blocked(reason: reason)
+            return .finished(.blocked(reason: reason))
         }
+
         let envelope = OutboundEnvelope(
             messageID: messageID, to: ChannelRouter.address(of: contact, on: message.channel) ?? "", type: message.type,
             text: message.templateName == nil ? message.content : nil, template: template, variables: variables,
             interactive: interactive, threadKey: conversation.threadKey, language: template?.language ?? String(tenant.manifest.locale.prefix(2)),
             inReplyTo: try lastReplyID(conversationID: conversationID, tenantID: tenantID), attachments: attachments)
         let (sender, config) = try ChannelRouter.sender(for: message.channel, tenant: tenant)
-        do {
-            let providerID = try sender.deliver(envelope, config: config, http: services.http)
-            try services.database.transaction { connection in
-                try connection.execute(
-                    """
-                    UPDATE messages SET status = 'sent', provider_message_id = $3, error_code = NULL, error_message = NULL, updated_at = $4
-                    WHERE tenant_id = $1 AND id = $2
-                    """,
-                    [.text(tenantID), .text(messageID), .text(providerID), .integer(now)])
-                try connection.execute(
-                    "UPDATE conversations SET last_outbound_at = $3, last_message_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2",
-                    [.text(tenantID), .text(conversationID), .integer(now)])
-                try MessageStatusEvent(
-                    messageID: messageID, status: "sent", previous: status, errorCode: nil, errorMessage: nil, providerMessageID: providerID,
-                    origin: "delivery", contactID: message.contactID, conversationID: conversationID, at: now
-                ).record(tenantID: tenantID, events: services.events, actor: Self.actor, in: connection)
-            }
-            return .sent(providerID: providerID)
-        } catch DeliveryError.permanent(let code, let text) {
-            return try fail(message, status, code: code, text: text, tenantID: tenantID)
-        } catch let error as DeliveryError {
-            if attempt >= maxAttempts { _ = try fail(message, status, code: Self.retriesExhausted, text: error.description, tenantID: tenantID) }
-            throw error
-        }
+        return .ready(Ready(message: message, status: status, conversationID: conversationID, envelope: envelope, sender: sender, config: config))
     }
 
-    /// Who delivery-time changes are recorded as.
-    static let actor: Actor = "system:delivery"
+    /// Records that the provider took the message: `sent` with its id, the conversation's last outbound time, and
+    /// `message.status`.
+    func sent(_ ready: Ready, providerID: String, tenantID: String, now: Int64) throws -> Outcome {
+        try services.database.transaction { connection in
+            try connection.execute(
+                """
+                UPDATE messages SET status = 'sent', provider_message_id = $3, error_code = NULL, error_message = NULL, updated_at = $4
+                WHERE tenant_id = $1 AND id = $2
+                """,
+                [.text(tenantID), .text(ready.message.id), .text(providerID), .integer(now)])
+            try connection.execute(
+                "UPDATE conversations SET last_outbound_at = $3, last_message_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2",
+                [.text(tenantID), .text(ready.conversationID), .integer(now)])
+            try MessageStatusEvent(
+                messageID: ready.message.id, status: "sent", previous: ready.status, errorCode: nil, errorMessage: nil,
+                providerMessageID: providerID, origin: "delivery", contactID: ready.message.contactID, conversationID: ready.conversationID,
+                at: now
+            ).record(tenantID: tenantID, events: services.events, actor: Self.actor, in: connection)
+        }
+        return .sent(providerID: providerID)
+    }
 
     /// The `reply_id` detail of the conversation's latest inbound message, if its provider gave one.
     private func lastReplyID(conversationID: String, tenantID: String) throws -> String? {

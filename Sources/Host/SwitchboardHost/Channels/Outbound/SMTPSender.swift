@@ -4,7 +4,7 @@ import Foundation
 /// the channel's `from` (multipart when it has attachments), sent with libcurl. Returns the Message-ID. A 5xx SMTP reply fails the message;
 /// anything else is retried.
 struct SMTPSender: ChannelSender {
-    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String {
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) async throws -> String {
         var message = MailMessage(
             from: config["from"] ?? "", to: [envelope.to], subject: envelope.subject ?? "", text: envelope.renderedText)
         message.attachments = envelope.attachments.map {
@@ -14,7 +14,7 @@ struct SMTPSender: ChannelSender {
             url: config["url"] ?? "", username: config["username"],
             password: config["password"] == nil ? nil : try config.secret("password"))
         do {
-            try SMTPClient().send(message, via: server)
+            try await SMTPClient().send(message, via: server)
         } catch let failure as SMTPClient.Failure {
             if failure.isPermanent { throw DeliveryError.permanent(code: "smtp_\(failure.replyCode)", message: failure.description) }
             throw DeliveryError.transient(failure.description)

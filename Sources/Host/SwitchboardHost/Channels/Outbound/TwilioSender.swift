@@ -7,7 +7,7 @@ struct TwilioSender: ChannelSender {
     /// "whatsapp" prefixes both numbers with `whatsapp:`; "sms" sends them as they are.
     let medium: String
 
-    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String {
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) async throws -> String {
         let sid = config["account_sid"] ?? ""
         let token = try config.secret("auth_token")
         let base = config["api_base"] ?? Self.defaultBase
@@ -16,7 +16,7 @@ struct TwilioSender: ChannelSender {
         if medium == "whatsapp", !from.hasPrefix("whatsapp:") { from = prefix + from }
         let form = FormEncoding.encode([("To", prefix + envelope.to), ("From", from), ("Body", envelope.renderedText)])
         let credentials = Data("\(sid):\(token)".utf8).base64EncodedString()
-        let response = try http.providerCall(.init(
+        let response = try await http.providerCall(.init(
             method: "POST", url: "\(base)/2010-04-01/Accounts/\(sid)/Messages.json",
             headers: ["Authorization": "Basic \(credentials)", "Content-Type": "application/x-www-form-urlencoded"],
             body: Array(form.utf8)))

@@ -7,12 +7,12 @@ struct WhatsAppSender: ChannelSender {
     /// Graph error codes that no retry will fix (131047: outside the 24-hour window; 132001: no such template; …).
     static let permanentCodes: Set<Int> = [131047, 131026, 131051, 132000, 132001, 132005, 132007, 132012, 133010, 131009, 100, 190, 368]
 
-    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) throws -> String {
+    func deliver(_ envelope: OutboundEnvelope, config: ChannelConfig, http: HTTPClient) async throws -> String {
         let token = try config.secret("access_token")
         let base = config["api_base"] ?? Self.defaultBase
         let url = "\(base)/\(config["phone_number_id"] ?? "")/messages"
         let body = try Self.body(envelope).serializedBytes()
-        let response = try http.providerCall(.init(
+        let response = try await http.providerCall(.init(
             method: "POST", url: url,
             headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"], body: body))
         let reply = (try? JSON.parse(bytes: response.body)) ?? .null

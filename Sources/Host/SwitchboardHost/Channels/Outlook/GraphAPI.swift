@@ -18,10 +18,10 @@ struct GraphAPI {
     private var cacheKey: String { "\(loginBase)|\(config["tenant_id"] ?? "")|\(config["client_id"] ?? "")" }
 
     /// Calls Graph with the app token. A 401 drops the cached token, and the call is worth retrying.
-    func call(_ method: String, _ path: String, body: JSON? = nil, now: Int64 = Clock.nowMillis()) throws -> HTTPClient.Response {
-        var headers = ["Authorization": "Bearer \(try accessToken(now: now))"]
+    func call(_ method: String, _ path: String, body: JSON? = nil, now: Int64 = Clock.nowMillis()) async throws -> HTTPClient.Response {
+        var headers = ["Authorization": "Bearer \(try await accessToken(now: now))"]
         if body != nil { headers["Content-Type"] = "application/json" }
-        let response = try http.providerCall(.init(
+        let response = try await http.providerCall(.init(
             method: method, url: graphBase + path, headers: headers, body: try body?.serializedBytes() ?? []))
         if response.status == 401 {
             AccessTokenCache.shared.drop(cacheKey)
@@ -31,13 +31,13 @@ struct GraphAPI {
     }
 
     /// The app token: cached, or fetched with the client credentials grant.
-    func accessToken(now: Int64 = Clock.nowMillis()) throws -> String {
+    func accessToken(now: Int64 = Clock.nowMillis()) async throws -> String {
         if let token = AccessTokenCache.shared.token(cacheKey, now: now) { return token }
         let form = FormEncoding.encode([
             ("client_id", config["client_id"] ?? ""), ("client_secret", try config.secret("client_secret")),
             ("scope", "https://graph.microsoft.com/.default"), ("grant_type", "client_credentials"),
         ])
-        let response = try http.providerCall(.init(
+        let response = try await http.providerCall(.init(
             method: "POST", url: "\(loginBase)/\(config["tenant_id"] ?? "")/oauth2/v2.0/token",
             headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Array(form.utf8)))
         let reply = (try? JSON.parse(bytes: response.body)) ?? .null

@@ -10,15 +10,15 @@ public struct OutlookFetchJob: Sendable {
     public init() {}
 
     /// Payload: `{"message_id": <Graph message id>}`.
-    public func run(payload: JSON, tenant: Tenant, services: HostServices) throws {
+    public func run(payload: JSON, tenant: Tenant, services: HostServices) async throws {
         guard let config = tenant.manifest.channels["outlook"] else { throw ChannelError.notEnabled("outlook") }
         guard let id = payload["message_id"]?.stringValue else { return }
         let graph = GraphAPI(config: config, http: services.http)
-        let response = try graph.call("GET", "/users/\(graph.mailbox)/messages/\(GraphAPI.segment(id))?$select=\(Self.fields)")
+        let response = try await graph.call("GET", "/users/\(graph.mailbox)/messages/\(GraphAPI.segment(id))?$select=\(Self.fields)")
         if response.status == 404 { return }  // deleted or moved before it was read
         guard response.status < 400 else { throw GraphAPI.failure(response) }
         guard let message = Self.message(try JSON.parse(bytes: response.body), graphID: id, mailbox: graph.mailbox) else { return }
-        _ = try InboundProcessor(services: services).ingest(message, tenant: tenant)
+        _ = try await services.database.perform { try InboundProcessor(services: services).ingest(message, tenant: tenant) }
     }
 
     /// A Graph message as an inbound email; nil for mail the mailbox sent itself.

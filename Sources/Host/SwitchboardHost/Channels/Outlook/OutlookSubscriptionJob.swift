@@ -15,27 +15,29 @@ public struct OutlookSubscriptionJob: Sendable {
     public init() {}
 
     /// Payload: `{}`, or `{"renew": true}` to renew whatever time remains (Graph asked to reauthorize).
-    public func run(payload: JSON, tenant: Tenant, services: HostServices) throws {
-        try keep(tenant: tenant, services: services, renew: payload["renew"]?.boolValue ?? false, now: Clock.nowMillis())
+    public func run(payload: JSON, tenant: Tenant, services: HostServices) async throws {
+        try await keep(tenant: tenant, services: services, renew: payload["renew"]?.boolValue ?? false, now: Clock.nowMillis())
     }
 
     /// Creates or renews the subscription as needed, stores it, and schedules the next run.
     @discardableResult
-    func keep(tenant: Tenant, services: HostServices, renew: Bool = false, now: Int64) throws -> ChannelSubscription {
+    func keep(tenant: Tenant, services: HostServices, renew: Bool = false, now: Int64) async throws -> ChannelSubscription {
         guard let config = tenant.manifest.channels["outlook"] else { throw ChannelError.notEnabled("outlook") }
         let store = ChannelSubscriptionStore(database: services.database)
         let graph = GraphAPI(config: config, http: services.http)
         let expiresAt = now + Int64(Int(config["subscription_minutes"] ?? "") ?? Self.defaultMinutes) * 60_000
-        var subscription = try store.find(tenantID: tenant.slug, channel: "outlook")
+        var subscription = try await services.database.perform { try store.find(tenantID: tenant.slug, channel: "outlook") }
         if let current = subscription, renew || current.expiresAt - now < Self.renewWithin {
-            subscription = try extend(current, to: expiresAt, graph: graph, now: now)
+            subscription = try await extend(current, to: expiresAt, graph: graph, now: now)
         }
-        let kept = try subscription ?? create(config: config, graph: graph, expiresAt: expiresAt, now: now)
-        try store.save(kept, tenantID: tenant.slug, channel: "outlook")
+        let kept = if let subscription { subscription } else { try await create(config: config, graph: graph, expiresAt: expiresAt, now: now) }
         let nextRun = max(kept.expiresAt - Self.renewWithin + 5 * 60_000, now + (kept.expiresAt - now) / 2)
-        _ = try services.jobs.schedule(
-            tenantID: tenant.slug, pluginID: nil, kind: Self.jobKind, runAt: nextRun, payload: [:],
-            uniqueKey: "\(Self.jobKind):\(kept.id):\(kept.expiresAt)", maxAttempts: 10)
+        try await services.database.perform {
+            try store.save(kept, tenantID: tenant.slug, channel: "outlook")
+            _ = try services.jobs.schedule(
+                tenantID: tenant.slug, pluginID: nil, kind: Self.jobKind, runAt: nextRun, payload: [:],
+                uniqueKey: "\(Self.jobKind):\(kept.id):\(kept.expiresAt)", maxAttempts: 10)
+        }
         return kept
     }
 
@@ -48,10 +50,10 @@ public struct OutlookSubscriptionJob: Sendable {
     }
 
     /// `POST /subscriptions` for created messages in the mailbox's inbox.
-    private func create(config: ChannelConfig, graph: GraphAPI, expiresAt: Int64, now: Int64) throws -> ChannelSubscription {
+    private func create(config: ChannelConfig, graph: GraphAPI, expiresAt: Int64, now: Int64) async throws -> ChannelSubscription {
         guard let url = config["notification_url"] else { throw ChannelError.misconfigured("outlook.notification_url is not set") }
         let resource = "/users/\(graph.mailbox)/mailFolders('inbox')/messages"
-        let response = try graph.call("POST", "/subscriptions", body: [
+        let response = try await graph.call("POST", "/subscriptions", body: [
             "changeType": "created", "notificationUrl": .string(url), "lifecycleNotificationUrl": .string(url),
             "resource": .string(resource), "expirationDateTime": .string(GraphAPI.timestamp(expiresAt)),
             "clientState": .string(try config.secret("client_state")),
@@ -63,8 +65,8 @@ public struct OutlookSubscriptionJob: Sendable {
     }
 
     /// `PATCH /subscriptions/{id}` with a new expiry; nil when Graph no longer has the subscription.
-    private func extend(_ subscription: ChannelSubscription, to expiresAt: Int64, graph: GraphAPI, now: Int64) throws -> ChannelSubscription? {
-        let response = try graph.call(
+    private func extend(_ subscription: ChannelSubscription, to expiresAt: Int64, graph: GraphAPI, now: Int64) async throws -> ChannelSubscription? {
+        let response = try await graph.call(
             "PATCH", "/subscriptions/\(GraphAPI.segment(subscription.id))",
             body: ["expirationDateTime": .string(GraphAPI.timestamp(expiresAt))], now: now)
         if response.status == 404 { return nil }
