@@ -49,6 +49,9 @@ public struct HostConfiguration: Sendable {
         if let count = try positiveNumber("SWITCHBOARD_JOB_CONCURRENCY_PER_TENANT", environment) {
             configuration.scheduler.perTenant = count
         }
+        if let days = try positiveNumber("SWITCHBOARD_RETENTION_DAYS", environment) {
+            configuration.scheduler.retention = .seconds(days * 86_400)
+        }
         if let directory = environment["SWITCHBOARD_TENANTS_DIR"], !directory.isEmpty {
             configuration.tenantsDirectory = directory
         }

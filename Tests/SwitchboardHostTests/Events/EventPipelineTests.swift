@@ -226,4 +226,35 @@ struct EventPipelineTests {
             #expect(seen.map { $0["sequence"]?.doubleValue ?? 0 } == [1, 3], "the plugin's own change took sequence 2")
         }
     }
+
+    @Test("the retention sweep deletes finished jobs and events older than the retention; dead and recent ones stay", arguments: StorageDriver.allCases)
+    func retentionSweep(driver: StorageDriver) async throws {
+        let plugins = try Self.plugins([("recorder-a", #"["message.received"]"#)])
+        try await driver.withHost(manifests: ["old": Self.manifest("old", plugins: ["recorder-a"])], configure: { $0.pluginsDirectory = plugins }) { host in
+            let clock = TestClock()
+            var settings = host.configuration.scheduler
+            settings.retention = .seconds(7 * 86_400)
+            let scheduler = SchedulerService(registry: host.registry, settings: settings, workerID: "test", now: { clock.now })
+            try await host.buildApplication().test(.router) { client in
+                for text in ["first", "#always-fail-recorder-a"] {
+                    let status = try await Self.sandbox(client, tenant: "old", from: "+31600000004", text: text)
+                    #expect(status == .accepted)
+                }
+            }
+            clock.advance(to: Clock.nowMillis())
+            await PipelineTests.drain(scheduler, clock: clock)
+            let finished = try host.services.jobs.list(tenantID: "old", pluginID: nil, status: "done", kind: nil).count
+            #expect(finished > 0)
+            #expect(try host.services.jobs.list(tenantID: "old", pluginID: nil, status: "dead", kind: nil).count == 1)
+            let recorded = try host.recordedEvents("old").count
+
+            clock.advance(by: .seconds(6 * 86_400))
+            #expect(await scheduler.sweep() == (0, 0), "nothing is old enough yet")
+            clock.advance(by: .seconds(2 * 86_400))
+            let swept = await scheduler.sweep()
+            #expect(swept.jobs == finished && swept.events == recorded)
+            #expect(try host.recordedEvents("old").isEmpty)
+            #expect(try host.services.jobs.list(tenantID: "old", pluginID: nil, status: "dead", kind: nil).count == 1, "the dead-letter list stays")
+        }
+    }
 }

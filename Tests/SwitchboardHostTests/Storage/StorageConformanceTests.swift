@@ -13,8 +13,8 @@ struct StorageConformanceTests {
         "users", "api_tokens", "conversations", "conversation_labels", "labels", "tasks", "templates", "automation_rules",
         "automation_runs", "calendar_events", "channel_subscriptions", "console_sessions", "plugin_reloads", "events",
     ]
-    /// Indexes that serve a query across all tenants on purpose: the scheduler's claim of due jobs.
-    static let crossTenantIndexes: Set<String> = ["jobs_claim"]
+    /// Indexes that serve a query across all tenants on purpose: the scheduler's claim of due jobs and its retention sweep.
+    static let crossTenantIndexes: Set<String> = ["jobs_claim", "jobs_finished", "events_age"]
 
     @Test("migrations apply once and are recorded", arguments: StorageDriver.allCases)
     func migrationsAreIdempotent(driver: StorageDriver) async throws {

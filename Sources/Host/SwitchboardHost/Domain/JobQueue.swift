@@ -159,6 +159,18 @@ extension JobStore {
         }
     }
 
+    /// Deletes up to `limit` jobs of any tenant that finished (done or cancelled) before `before`; returns how many.
+    public func sweep(finishedBefore before: Int64, limit: Int = 10_000) throws -> Int {
+        try database.transaction { connection in
+            try connection.execute(
+                """
+                DELETE FROM jobs WHERE (tenant_id, id) IN (
+                    SELECT tenant_id, id FROM jobs WHERE status IN ('done', 'cancelled') AND updated_at < $1 LIMIT $2)
+                """,
+                [.integer(before), .integer(Int64(limit))])
+        }
+    }
+
     /// Runs `UPDATE jobs SET <set>` on the job only while `job`'s lease holds. Parameters `$1`–`$4` name the
     /// job and its lease; `extra` follows from `$5`.
     private func whileLeased(_ job: ClaimedJob, set: String, _ extra: [SQLValue]) throws -> Bool {

@@ -39,4 +39,14 @@ extension EventLog {
         }
         return chain
     }
+
+    /// Deletes up to `limit` events of any tenant recorded before `before`; returns how many. A delivery of one still
+    /// waiting finds nothing to deliver.
+    public func sweep(recordedBefore before: Int64, limit: Int = 10_000) throws -> Int {
+        try jobs.database.transaction { connection in
+            try connection.execute(
+                "DELETE FROM events WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM events WHERE recorded_at < $1 LIMIT $2)",
+                [.integer(before), .integer(Int64(limit))])
+        }
+    }
 }

@@ -16,6 +16,7 @@ public struct SchedulerService: Service {
     public let workerID: String
     let runner: JobRunner
     private let store: JobStore
+    private let events: EventLog
     /// This host's running jobs by tenant, for `settings.perTenant`.
     private let slots = TenantSlots()
     private let now: @Sendable () -> Int64
@@ -32,6 +33,7 @@ public struct SchedulerService: Service {
         self.workerID = workerID
         self.runner = JobRunner(registry: registry, settings: settings, now: now, logger: logger)
         self.store = registry.services.jobs
+        self.events = registry.services.events
         self.now = now
         self.logger = logger
     }
@@ -45,6 +47,7 @@ public struct SchedulerService: Service {
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await rescueUntilShutdown() }
+            group.addTask { await sweepUntilShutdown() }
             group.addTask { await workUntilShutdown() }
         }
     }
@@ -147,6 +150,32 @@ public struct SchedulerService: Service {
             return settings.pollInterval
         }
         return min(max(.milliseconds(next - now()), .milliseconds(1)), settings.pollInterval)
+    }
+
+    /// Deletes finished jobs and recorded events older than `settings.retention`; returns how many of each.
+    @discardableResult
+    public func sweep() async -> (jobs: Int, events: Int) {
+        let before = now() - settings.retention.inMilliseconds
+        do {
+            let swept = try await store.database.perform { [store, events] in
+                (try store.sweep(finishedBefore: before), try events.sweep(recordedBefore: before))
+            }
+            if swept.0 + swept.1 > 0 {
+                logger.info("swept out old jobs and events", metadata: ["jobs": "\(swept.0)", "events": "\(swept.1)"])
+            }
+            return swept
+        } catch {
+            logger.error("sweeping out old jobs and events failed", metadata: ["error": "\(error)"])
+            return (0, 0)
+        }
+    }
+
+    /// Sweeps at start, then every `sweepInterval`.
+    private func sweepUntilShutdown() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await sweep()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.sweepInterval) }
+        }
     }
 
     /// Rescues expired leases at start, then every half lease.

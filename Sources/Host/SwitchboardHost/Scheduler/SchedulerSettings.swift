@@ -15,6 +15,11 @@ public struct SchedulerSettings: Sendable {
     public var perTenant = 4
     /// How long to wait before retrying a failed job.
     public var backoff = Backoff()
+    /// How long finished jobs (done, cancelled) and recorded events are kept (`SWITCHBOARD_RETENTION_DAYS`). Dead
+    /// jobs, the dead-letter list, are kept.
+    public var retention: Duration = .seconds(30 * 86_400)
+    /// How often a host sweeps out what is older than `retention`.
+    public var sweepInterval: Duration = .seconds(3600)
     /// How long jobs in flight may run on after graceful shutdown starts. Then they are cancelled and
     /// handed back (pending again) for another host, or the next start, to run.
     public var shutdownGrace: Duration = .seconds(10)

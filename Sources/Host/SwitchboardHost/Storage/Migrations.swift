@@ -372,6 +372,9 @@ public enum Migrations {
             )
             """,
             "CREATE INDEX events_recorded ON events (tenant_id, recorded_at)",
+            // The retention sweep deletes old events of every tenant at once.
+            "CREATE INDEX events_age ON events (recorded_at)",
+            "CREATE INDEX jobs_finished ON jobs (status, updated_at)",
             "ALTER TABLE contacts ADD COLUMN event_seq BIGINT NOT NULL DEFAULT 0",
             "ALTER TABLE jobs ADD COLUMN lane TEXT",
             "ALTER TABLE jobs ADD COLUMN lane_seq BIGINT",
