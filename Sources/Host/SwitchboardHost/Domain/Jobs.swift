@@ -99,23 +99,25 @@ public struct JobStore: Sendable {
         return Scheduled(id: existingID, created: false)
     }
 
-    /// Cancels pending jobs of one plugin by id or unique key; returns how many.
+    /// Cancels pending jobs of one plugin by id or unique key; returns how many. A plugin's event deliveries are the
+    /// host's to run, not the plugin's to cancel.
     public func cancel(tenantID: String, pluginID: String?, id: String?, uniqueKey: String?) throws -> Int {
         try database.transaction { connection in
             let column = id != nil ? "id" : "unique_key"
             return try connection.execute(
                 """
                 UPDATE jobs SET status = 'cancelled', updated_at = $4
-                WHERE tenant_id = $1 AND \(column) = $2 AND status = 'pending'
+                WHERE tenant_id = $1 AND \(column) = $2 AND status = 'pending' AND kind <> '\(EventLog.deliverKind)'
                   AND (plugin_id = $3 OR ($3 IS NULL AND plugin_id IS NULL))
                 """,
                 [.text(tenantID), .text(id ?? uniqueKey), .text(pluginID), .integer(Clock.nowMillis())])
         }
     }
 
-    /// Jobs of a tenant (and plugin, when given), soonest first.
+    /// Jobs of a tenant (and plugin, when given), soonest first. A plugin's list leaves its event deliveries out.
     public func list(tenantID: String, pluginID: String?, status: String?, kind: String?, limit: Int = 200) throws -> [JobRecord] {
         var sql = "SELECT * FROM jobs WHERE tenant_id = $1"
+        if pluginID != nil, kind != EventLog.deliverKind { sql += " AND kind <> '\(EventLog.deliverKind)'" }
         var parameters: [SQLValue] = [.text(tenantID)]
         for (column, value) in [("plugin_id", pluginID), ("status", status), ("kind", kind)] {
             guard let value else { continue }

@@ -210,6 +210,7 @@ private let scheduleJob: @convention(c) (OpaquePointer?, sb_bytes, UnsafeMutable
     serve(ctx, out) { host in
         let request = try json(request)
         let kind = try requireString(request, "kind")
+        guard kind != EventLog.deliverKind else { throw HostCallError.badArgument("\(kind) is the host's job kind; name yours otherwise") }
         guard let runAt = request["run_at"]?.doubleValue else { throw HostCallError.badArgument("\"run_at\" (epoch ms) is required") }
         let maxAttempts = Int(request["max_attempts"]?.doubleValue ?? 5)
         guard (1...100).contains(maxAttempts) else { throw HostCallError.badArgument("max_attempts must be 1 to 100") }

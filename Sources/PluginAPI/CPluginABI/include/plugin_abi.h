@@ -81,12 +81,18 @@
  *   handle_event, never during the call that caused them.
  *
  * EVENTS
- *   Everything that happens in a tenant is an event (the catalogue with each
- *   event's data is in docs/plugin-abi.md): messages received, sent, blocked
- *   and their delivery statuses, conversation, contact, task and calendar
- *   changes, and the events plugins emit. A plugin names the ones it wants in
- *   subscriptions_json (1.3). The host records each event in the transaction
- *   of the change that raised it and then delivers it to every subscriber:
+ *   Everything that happens in a tenant is an event. The host's catalogue
+ *   (each event's data is documented in docs/plugin-abi.md):
+ *     message.received  message.sent  message.status  message.blocked
+ *     message.note      conversation.created  conversation.updated
+ *     contact.created   contact.updated  contact.deleted
+ *     task.created      task.updated
+ *     calendar.event.created  calendar.event.updated  calendar.event.cancelled
+ *     plugin.reloaded
+ *   and the events plugins emit under names of their own. A plugin names the
+ *   ones it wants in subscriptions_json (1.3). The host records each event in
+ *   the transaction of the change that raised it and then delivers it to
+ *   every subscriber:
  *   - in order: a plugin gets the events of one contact (and so of each of its
  *     conversations) one at a time, in the order they were committed, each
  *     with its "sequence"; other contacts and tenants run side by side;
