@@ -3,11 +3,12 @@ import PluginAPI
 
 /// ChargeCarsComms: the ChargeCars multichannel inbox of seed 004. Threads extend the host's
 /// conversations, messages, tasks and templates; inbound email and WhatsApp are routed to teams,
-/// timed on a business-time SLA with an escalation ladder, and announced live.
+/// timed on a business-time SLA with an escalation ladder, and announced live. Outbound messages of every origin
+/// and their delivery receipts reach the threads through the host's events.
 final class ChargeCarsCommsPlugin: Plugin {
     static let info = PluginInfo(
         id: "chargecars-comms",
-        version: "0.2.0",
+        version: "0.3.0",
         capabilities: [.flows, .templates, .analytics, .jobs, .httpRoutes],
         routes: [
             Route("GET", "/api/communication/threads", permission: "conversations:read"),
@@ -28,7 +29,10 @@ final class ChargeCarsCommsPlugin: Plugin {
             Route("POST", "/api/orders", permission: "crm:write"),
             Route("GET", "/api/templates", permission: "templates:read"),
             Route("POST", "/api/templates", permission: "templates:write"),
-        ] + consoleRoutes
+        ] + consoleRoutes,
+        subscriptions: [EventType.messageReceived, EventType.messageSent, EventType.messageStatus, EventType.messageBlocked],
+        // Without the host's event subscriptions (ABI 1.3) replies from the console or the API would never reach the threads.
+        minHostMinor: 3
     )
 
     let host: PluginAPI.Host
@@ -51,7 +55,16 @@ final class ChargeCarsCommsPlugin: Plugin {
     }
 
     func handleEvent(_ event: Event) throws -> JSON? {
-        if event.type == "message.received", event.data["message"]?["direction"]?.stringValue != "outbound" { try handleInbound(event.data) }
+        let at = event.occurredAt ?? millis(host.now)
+        if event.type == EventType.messageReceived, event.data["message"]?["direction"]?.stringValue != "outbound" {
+            try handleInbound(event.data)
+        } else if let sent = event.messageSent {
+            try logOutbound(sent, at: at)
+        } else if let status = event.messageStatus {
+            try applyReceipt(status, at: at, conversationID: event.conversationID)
+        } else if let blocked = event.messageBlocked {
+            try applyBlock(blocked, conversationID: event.conversationID)
+        }
         return nil
     }
 

@@ -10,7 +10,9 @@ extension ChargeCarsCommsPlugin {
     func handleInbound(_ data: JSON) throws {
         let message = data["message"] ?? .null
         guard let hostMessageID = message["id"]?.stringValue, let conversationID = message["conversation_id"]?.stringValue,
-            let channel = message["channel"]?.stringValue.flatMap({ Self.hostChannels[$0] })
+            let channel = message["channel"]?.stringValue.flatMap({ Self.hostChannels[$0] }),
+            // The message is logged last: a redelivered event finds it and changes nothing, a retry after a failure half-way does the rest.
+            try !isLogged(hostMessage: hostMessageID)
         else { return }
         let now = Date(timeIntervalSince1970: (message["created_at"]?.doubleValue ?? Double(millis(host.now))) / 1000)
         let details = data["details"] ?? .null
@@ -44,12 +46,12 @@ extension ChargeCarsCommsPlugin {
             try startSLA(&thread, target: try slaTarget(channel), now: now)
         }
         try threads.save(thread)
+        if thread.assignedToContactID != nil, data["conversation_created"]?.boolValue == true { try announceAssignment(thread) }
+        if !config.calendar.isOpen(at: now) { try autoRespond(thread, contactID: thread.contactID, at: now) }
         try record(MessageRecord(
             id: newID(), threadID: thread.id, channelType: channel, messageType: "incoming", hostMessageID: hostMessageID,
             senderContactID: thread.contactID, senderExternal: ["email": contact["email"] ?? .null, "phone": contact["phone"] ?? .null],
             externalMessageID: message["provider_message_id"]?.stringValue, deliveryStatus: "delivered", createdAt: millis(now)))
-        if thread.assignedToContactID != nil, data["conversation_created"]?.boolValue == true { try announceAssignment(thread) }
-        if !config.calendar.isOpen(at: now) { try autoRespond(thread, contactID: thread.contactID, at: now) }
     }
 
     /// The thread type whose keywords appear first in `text`; customer_support otherwise.

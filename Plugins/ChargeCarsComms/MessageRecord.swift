@@ -36,11 +36,17 @@ struct MessageRecord: Codable {
 }
 
 extension ChargeCarsCommsPlugin {
-    /// Stores a message and emits `message.new`.
+    /// Stores a message, indexed by its id and its host message's, and emits `message.new`.
     func record(_ message: MessageRecord) throws {
         try host.put(Collections.messages, message.key, message)
         try host.put(Collections.messageKeys, message.id, message.key)
+        if let hostMessageID = message.hostMessageID { try host.put(Collections.hostMessageKeys, hostMessageID, message.key) }
         try host.emit(type: "message.new", data: try JSON(encoding: message))
+    }
+
+    /// Whether host message `id` is logged in a thread already.
+    func isLogged(hostMessage id: String) throws -> Bool {
+        try host.get(Collections.hostMessageKeys, id, as: String.self) != nil
     }
 
     /// An internal note, system notification or auto-response in a thread.

@@ -60,11 +60,7 @@ extension ChargeCarsCommsPlugin {
         for (key, value) in body["variables"]?.objectValue ?? [:] { variables[key] = value.stringValue }
         let message = try send(&thread, text: body["message_content"]?.stringValue, templateName: body["template_name"]?.stringValue,
                                variables: variables, type: "outgoing", sender: sender, at: now)
-        try stopSLA(&thread, at: now)
-        if thread.status == "open" || thread.status == "escalated" {
-            thread.status = "in_progress"
-            try announceStatus(thread)
-        }
+        try answer(&thread, at: now)
         try threads.save(thread)
         return try JSON(encoding: message)
     }

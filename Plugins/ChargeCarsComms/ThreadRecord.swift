@@ -73,5 +73,7 @@ enum Collections {
     static let channels = "channels"
     static let assignment = "assignment_queue"
     static let messageKeys = "message_keys"
+    /// A host message id → the key of the record that logs it.
+    static let hostMessageKeys = "host_message_keys"
     static let orders = "orders"
 }

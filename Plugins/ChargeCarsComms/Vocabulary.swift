@@ -12,6 +12,8 @@ enum Vocabulary {
     static let threadStatuses = ["open", "in_progress", "waiting_customer", "waiting_internal", "escalated", "resolved", "closed"]
     static let messageTypes = ["incoming", "outgoing", "internal_note", "system_notification", "auto_response"]
     static let deliveryStatuses = ["pending", "sent", "delivered", "read", "failed", "bounced"]
+    /// How far along a delivery status is, as the host ranks its own (a read receipt can come before the delivered one).
+    static let deliveryProgress = ["pending": 0, "sent": 1, "delivered": 2, "failed": 3, "bounced": 3, "read": 4]
     static let taskTypes = [
         "follow_up", "callback", "send_email", "schedule_visit", "escalate", "research", "documentation", "approval_request", "other",
     ]

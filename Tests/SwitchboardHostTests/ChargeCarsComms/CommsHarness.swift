@@ -41,6 +41,9 @@ final class CommsHarness: @unchecked Sendable {
 
     static let splitDay = #"{mon: ["08:00-12:00", "13:00-17:00"], tue: ["08:00-12:00", "13:00-17:00"], wed: ["08:00-12:00", "13:00-17:00"], thu: ["08:00-12:00", "13:00-17:00"], fri: ["08:00-12:00", "13:00-17:00"]}"#
 
+    /// Open at every hour of every day: no auto-responses, and business time is wall time.
+    static let allDay = #"{sun: ["00:00-24:00"], mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"]}"#
+
     /// Runs `body` against a harness whose fake Graph APIs are shut down when it returns.
     /// `others` are more tenants' manifests, by file name; `periods` the business hours (`{}`: always closed);
     /// `mails` the Graph messages the fake Outlook serves by id; `routes` adds more fake provider routes.
@@ -92,6 +95,15 @@ final class CommsHarness: @unchecked Sendable {
         for _ in 0..<20 where await scheduler.runDue(limit: 20) > 0 {}
     }
 
+    /// Runs every job due by now and those they cause, the test clock catching up each round with the real time the
+    /// host stamps new jobs with.
+    func settle() async {
+        for _ in 0..<20 {
+            clock.advance(to: Clock.nowMillis())
+            guard await scheduler.runDue(limit: 20) > 0 else { return }
+        }
+    }
+
     /// A signed WhatsApp webhook from `from`, then the dispatch jobs it causes.
     func whatsApp(_ client: some TestClientProtocol, _ text: String, id: String, from: String = "31612345678") async throws {
         try await whatsAppWebhook(client, ChannelTests.whatsAppMessage(id: id, from: from, text: text))
@@ -105,6 +117,19 @@ final class CommsHarness: @unchecked Sendable {
             body: ByteBuffer(string: body)) { $0.status }
         #expect(status == .ok)
         await run(until: Date())
+    }
+
+    /// A signed WhatsApp webhook of delivery receipts (provider message id, status, provider time in epoch seconds,
+    /// the error of a failure), then the jobs they cause.
+    func whatsAppStatuses(_ client: some TestClientProtocol, _ statuses: [(id: String, status: String, at: Int64, error: (code: Int, title: String)?)]) async throws {
+        let items = statuses.map { status in
+            let error = status.error.map { #","errors":[{"code":\#($0.code),"title":"\#($0.title)"}]"# } ?? ""
+            return #"{"id":"\#(status.id)","status":"\#(status.status)","timestamp":"\#(status.at)","recipient_id":"31612345678"\#(error)}"#
+        }
+        try await whatsAppWebhook(client, """
+            {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"messaging_product":"whatsapp",\
+            "metadata":{"phone_number_id":"\(ChannelTests.phoneNumberID)"},"statuses":[\(items.joined(separator: ","))]},"field":"messages"}]}]}
+            """)
     }
 
     /// Graph mail `id` fetched as the Outlook notification job does, then the dispatch jobs it causes.

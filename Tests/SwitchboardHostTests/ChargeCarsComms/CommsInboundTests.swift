@@ -158,8 +158,7 @@ struct CommsInboundTests {
 
     @Test("waiting_customer pauses the SLA clock and cancels the ladder; leaving it resumes with the business time left")
     func pause() async throws {
-        let allDay = #"{sun: ["00:00-24:00"], mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"]}"#
-        try await CommsHarness.run(periods: allDay) { cc in
+        try await CommsHarness.run(periods: CommsHarness.allDay) { cc in
             try await cc.host.buildApplication().test(.router) { client in
                 let api = cc.api(client)
                 let created = try await api.post("/api/communication/threads", ["thread_subject": "Offerte", "channel_type": "whatsapp_business", "assigned_to_contact_id": "daan"])
