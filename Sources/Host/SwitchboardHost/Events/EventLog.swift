@@ -53,7 +53,14 @@ public final class EventLog: Sendable {
     let automation: AutomationStore
     /// The live fan-out to WebSocket streams and other hosts.
     public let live: EventBus
-    private let subscribersOf = Mutex<(@Sendable (String) -> [EventSubscriber])?>(nil)
+    /// A closure stored directly as a `Mutex`'s value would be wrapped in two more reabstraction thunks by every
+    /// `withLock` (its `inout` converts it to the concrete type and back), and each call would then run through all of
+    /// them: thousands of events later, recording one took milliseconds. A struct around it keeps one representation.
+    private let subscribersOf = Mutex<SubscriberLookup?>(nil)
+
+    private struct SubscriberLookup: Sendable {
+        let find: @Sendable (String) -> [EventSubscriber]
+    }
 
     init(jobs: JobStore, automation: AutomationStore, live: EventBus) {
         self.jobs = jobs
@@ -63,7 +70,7 @@ public final class EventLog: Sendable {
 
     /// Tells the log where a tenant's subscribers are found (the tenant registry, once it exists).
     public func route(to subscribers: @escaping @Sendable (String) -> [EventSubscriber]) {
-        subscribersOf.withLock { $0 = subscribers }
+        subscribersOf.withLock { $0 = SubscriberLookup(find: subscribers) }
     }
 
     /// Records `draft` for `tenantID` inside the caller's transaction and queues its deliveries.
@@ -85,7 +92,7 @@ public final class EventLog: Sendable {
              .text(actor.name), .text(actor.causeID), .integer(Int64(actor.depth)), .text(try draft.data.serialized())])
 
         let emitted = draft.source != nil
-        let subscribers = subscribersOf.withLock { $0 }?(tenantID) ?? []
+        let subscribers = subscribersOf.withLock { $0 }?.find(tenantID) ?? []
         for subscriber in subscribers
         where subscriber.pluginID != actor.pluginID && subscriber.pluginID != draft.source
             && subscriber.subscription.matches(event.type, emitted: emitted)
