@@ -81,13 +81,63 @@ struct SchedulerTests {
         #expect(executions.counts == [due: 1, later: 1])
     }
 
-    @Test("the claim query is served by the jobs_claim index")
-    func claimUsesItsIndex() throws {
+    @Test("a claim reads the tenants' queues on job_queues_due and one tenant's jobs on jobs_due: it never scans the jobs of the tenants it passes over")
+    func claimUsesItsIndexes() throws {
         let host = try Self.host()
-        let plan = try host.services.database.read {
-            try $0.query("EXPLAIN QUERY PLAN SELECT tenant_id, id FROM jobs WHERE status = 'pending' AND run_at <= 1 ORDER BY run_at LIMIT 4")
+        func plan(_ sql: String, _ parameters: [SQLValue]) throws -> [String] {
+            try host.services.database.read { try $0.query("EXPLAIN QUERY PLAN " + sql, parameters) }.compactMap { $0.string("detail") }
         }
-        #expect(plan.compactMap { $0.string("detail") }.contains { $0.contains("USING INDEX jobs_claim") })
+        let tenants = try plan(JobStore.dueTenantStatement(.sqlite), [.integer(1), .text("[\"alpha\"]")])
+        #expect(tenants.contains { $0.contains("USING INDEX job_queues_due") }, "\(tenants)")
+        let jobs = try plan(
+            JobStore.tenantClaimStatement(.sqlite), [.text("alpha"), .text("w"), .integer(2), .integer(1), .integer(1)])
+        #expect(jobs.contains { $0.contains("USING INDEX jobs_due") }, "\(jobs)")
+        #expect(!(tenants + jobs).contains { $0.hasPrefix("SCAN") && !$0.contains("json_each") }, "\(tenants + jobs)")
+    }
+
+    @Test("per-tenant queues: a claim passes over a skipped tenant's backlog; a queue found with nothing claimable moves on, and back when a lane's job finishes or a job retries",
+          arguments: StorageDriver.allCases)
+    func tenantQueues(driver: StorageDriver) async throws {
+        try await driver.withHost(manifests: [
+            "alpha": manifest(slug: "alpha", domain: "alpha.localhost"), "beta": manifest(slug: "beta", domain: "beta.localhost"),
+        ]) { host in
+            let jobs = host.services.jobs, now: Int64 = 1_000_000
+            func claim(excluding: [String] = [], limit: Int = 10) throws -> [ClaimedJob] {
+                try jobs.claim(workerID: "w", limit: limit, now: now, lease: .seconds(30), excludingTenants: excluding)
+            }
+            try host.services.database.transaction { connection in
+                for index in 0..<300 {
+                    _ = try jobs.schedule(
+                        tenantID: "alpha", pluginID: nil, kind: "count", runAt: now - 1000 + Int64(index), payload: [:], uniqueKey: nil,
+                        maxAttempts: 5, in: connection)
+                }
+            }
+            let later = try Self.schedule(host, "count", at: now, tenant: "beta")
+            #expect(try claim(excluding: ["alpha"]).map(\.record.id) == [later], "beta's job, behind 300 of alpha's")
+            #expect(try claim(excluding: ["alpha"]).isEmpty)
+
+            // beta's lane: the second job waits for the first; a claim that finds only it puts beta's queue forward.
+            let (first, second) = try host.services.database.transaction { connection in
+                (try jobs.schedule(tenantID: "beta", pluginID: nil, kind: "count", runAt: now, payload: [:], uniqueKey: nil, maxAttempts: 5,
+                                   lane: "x", laneSeq: 1, in: connection).id,
+                 try jobs.schedule(tenantID: "beta", pluginID: nil, kind: "count", runAt: now, payload: [:], uniqueKey: nil, maxAttempts: 5,
+                                   lane: "x", laneSeq: 2, in: connection).id)
+            }
+            let running = try claim(excluding: ["alpha"])
+            #expect(running.map(\.record.id) == [first])
+            #expect(try claim(excluding: ["alpha"]).isEmpty)
+            #expect(try jobs.nextDue(excludingTenants: ["alpha"]) == nil, "nothing claimable: beta's queue moved on")
+            #expect(try jobs.resolve(running[0], as: .done, now: now))
+            #expect(try jobs.nextDue(excludingTenants: ["alpha"]) == now, "the lane's next job may go")
+            let next = try claim(excluding: ["alpha"])
+            #expect(next.map(\.record.id) == [second])
+
+            // A retry with backoff moves the queue back to its time.
+            #expect(try jobs.resolve(next[0], as: .retry(at: now + 5000, error: "later"), now: now))
+            #expect(try claim(excluding: ["alpha"]).isEmpty)
+            #expect(try jobs.nextDue(excludingTenants: ["alpha"]) == now + 5000)
+            #expect(try claim(limit: 400).count == 300, "alpha's backlog, once no longer skipped")
+        }
     }
 
     @Test("unique keys still deduplicate pending and running jobs, and a cancelled job never runs")

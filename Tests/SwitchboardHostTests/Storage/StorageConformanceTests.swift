@@ -12,9 +12,11 @@ struct StorageConformanceTests {
         "schema_migrations", "tenants", "plugin_records", "contacts", "contact_labels", "jobs", "messages", "audit_log",
         "users", "api_tokens", "conversations", "conversation_labels", "labels", "tasks", "templates", "automation_rules",
         "automation_runs", "calendar_events", "channel_subscriptions", "console_sessions", "plugin_reloads", "events",
+        "job_queues",
     ]
-    /// Indexes that serve a query across all tenants on purpose: the scheduler's claim of due jobs and its retention sweep.
-    static let crossTenantIndexes: Set<String> = ["jobs_claim", "jobs_finished", "events_age"]
+    /// Indexes that serve a query across all tenants on purpose: the scheduler's choice of the tenant whose queue is
+    /// due, its rescue of expired leases and its retention sweep.
+    static let crossTenantIndexes: Set<String> = ["jobs_claim", "events_age", "job_queues_due"]
 
     @Test("migrations apply once and are recorded", arguments: StorageDriver.allCases)
     func migrationsAreIdempotent(driver: StorageDriver) async throws {

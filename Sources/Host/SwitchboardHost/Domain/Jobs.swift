@@ -84,7 +84,7 @@ public struct JobStore: Sendable {
              laneSeq.map(SQLValue.integer) ?? .null])
         if inserted > 0 {
             if wakeups.wouldWake(runAt: runAt) {
-                connection.afterCommit { [wakeups] in wakeups.wake() }
+                connection.afterCommit { [wakeups] in wakeups.wakeOne(dueAt: runAt) }
             }
             return Scheduled(id: id, created: true)
         }

@@ -25,17 +25,21 @@ public final class JobWakeups: @unchecked Sendable {
         lock.withLock { sleepers.values.contains { $0.until > runAt } }
     }
 
-    /// Ends every sleep now.
-    public func wake() {
-        let sleeps = lock.withLock {
+    /// Ends the sleep of one worker that would otherwise sleep past `dueAt` (epoch ms): one committed job is work for
+    /// one worker, and waking them all would have each of them claim against the one database writer (with many
+    /// workers and a busy webhook path, that herd alone held other tenants' jobs back for seconds). A worker about to
+    /// fall asleep looks again instead.
+    public func wakeOne(dueAt: Int64) {
+        let sleep = lock.withLock { () -> Task<Void, any Error>? in
             generation &+= 1
-            defer { sleepers.removeAll() }
-            return sleepers.values.map(\.sleep)
+            guard let (key, sleeper) = sleepers.first(where: { $0.value.until > dueAt }) else { return nil }
+            sleepers.removeValue(forKey: key)
+            return sleeper.sleep
         }
-        sleeps.forEach { $0.cancel() }
+        sleep?.cancel()
     }
 
-    /// Sleeps for `duration` (`now` is the caller's clock, epoch ms), or less when `wake` is called meanwhile or
+    /// Sleeps for `duration` (`now` is the caller's clock, epoch ms), or less when `wakeOne` ends it meanwhile or
     /// was called since `seen` was read. Returns at once when the calling task is cancelled.
     public func sleep(for duration: Duration, now: Int64, unlessWokenSince seen: UInt64) async {
         let sleep = Task { try await Task.sleep(for: duration) }

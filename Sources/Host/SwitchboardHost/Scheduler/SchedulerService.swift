@@ -60,7 +60,8 @@ public struct SchedulerService: Service {
         let busy = slots.full(at: settings.perTenant)
         do {
             jobs = try await store.database.perform { [store, workerID, settings, now] in
-                try store.claim(workerID: workerID, limit: limit, now: now(), lease: settings.lease, excludingTenants: busy)
+                try store.claim(
+                    workerID: workerID, limit: limit, now: now(), lease: settings.lease, excludingTenants: busy, perTenant: settings.perTenant)
             }
         } catch {
             logger.error("claiming due jobs failed", metadata: ["error": "\(error)"])
@@ -76,7 +77,7 @@ public struct SchedulerService: Service {
                 group.addTask {
                     await runner.run(job)
                     // Workers idle because this tenant had no slot left may claim its next job now.
-                    if slots.give(job.tenantID, limit: settings.perTenant) { store.wakeups.wake() }
+                    if slots.give(job.tenantID, limit: settings.perTenant) { store.wakeups.wakeOne(dueAt: now()) }
                 }
             }
         }

@@ -1,7 +1,8 @@
 /// The numbered schema migrations, the same set on SQLite and PostgreSQL.
 ///
 /// Rules: every table carries `tenant_id`, and its primary key and indexes lead
-/// with it (one exception: `jobs_claim`, see migration 3); times are epoch
+/// with it (the exceptions serve the scheduler and the retention sweep across all tenants: `jobs_claim`,
+/// `events_age`, `job_queues_due`); times are epoch
 /// milliseconds (BIGINT); JSON is TEXT. A migration is never edited once
 /// released: add a new one.
 public enum Migrations {
@@ -9,6 +10,14 @@ public enum Migrations {
         public let version: Int
         public let name: String
         public let statements: [String]
+        /// Statements only one driver runs, after `statements`: triggers, whose languages differ.
+        public var sqlite: [String] = []
+        public var postgres: [String] = []
+
+        /// The statements this migration runs on `dialect`.
+        func statements(for dialect: SQLDialect) -> [String] {
+            statements + (dialect == .postgres ? postgres : sqlite)
+        }
     }
 
     public static let all: [Migration] = [
@@ -386,7 +395,98 @@ public enum Migrations {
             "CREATE INDEX automation_runs_event ON automation_runs (tenant_id, event_id, rule_id)",
             "ALTER TABLE messages ADD COLUMN sent_at BIGINT",
         ]),
+        // Per-tenant job queues: a claim picks a tenant whose queue is due, then that tenant's job that comes
+        // first, so its cost does not grow with the backlog of tenants it skips (one whose plugin hangs with
+        // thousands of events waiting, say). `next_run_at` is never later than the tenant's earliest claimable
+        // pending job (it may be earlier: a claim that finds nothing puts it forward). The triggers keep that so
+        // on every path that makes a job pending, and when a lane's job finishes and the next one may go.
+        Migration(
+            version: 11, name: "job-queues",
+            statements: [
+                """
+                CREATE TABLE job_queues (
+                    tenant_id TEXT NOT NULL PRIMARY KEY,
+                    next_run_at BIGINT
+                )
+                """,
+                "CREATE INDEX job_queues_due ON job_queues (next_run_at)",
+                // Every claim, lease renewal and outcome moved a job in this index, for an hourly sweep that
+                // `jobs_claim` (status, run_at) serves as well: a finished job's run_at is when it last ran.
+                "DROP INDEX jobs_finished",
+                """
+                INSERT INTO job_queues (tenant_id, next_run_at)
+                SELECT tenant_id, MIN(run_at) FROM jobs WHERE status = 'pending' GROUP BY tenant_id
+                """,
+            ],
+            sqlite: [
+                """
+                CREATE TRIGGER jobs_queue_inserted AFTER INSERT ON jobs WHEN NEW.status = 'pending'
+                BEGIN
+                    \(sqliteQueueDue("NEW.run_at"));
+                END
+                """,
+                """
+                CREATE TRIGGER jobs_queue_pending AFTER UPDATE OF status, run_at ON jobs WHEN NEW.status = 'pending'
+                BEGIN
+                    \(sqliteQueueDue("NEW.run_at"));
+                END
+                """,
+                """
+                CREATE TRIGGER jobs_queue_lane_freed AFTER UPDATE OF status ON jobs
+                WHEN NEW.lane IS NOT NULL AND OLD.status IN ('pending', 'running') AND NEW.status NOT IN ('pending', 'running')
+                    AND EXISTS (SELECT 1 FROM jobs WHERE tenant_id = NEW.tenant_id AND lane = NEW.lane AND status = 'pending')
+                BEGIN
+                    \(sqliteQueueDue("(SELECT run_at FROM jobs WHERE tenant_id = NEW.tenant_id AND lane = NEW.lane AND status = 'pending' ORDER BY lane_seq LIMIT 1)"));
+                END
+                """,
+            ],
+            postgres: [
+                // A claim that finds nothing puts the queue forward under the tenant's advisory lock (`JobStore`),
+                // computing from a fresh snapshot; each transaction that makes a job pending holds the same lock,
+                // shared, from then until it commits. So a job committed meanwhile is never left behind a queue put
+                // past it, and these transactions do not wait for each other.
+                """
+                CREATE FUNCTION jobs_queue_due() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    due BIGINT;
+                BEGIN
+                    IF NEW.status = 'pending' THEN
+                        due := NEW.run_at;
+                    ELSIF TG_OP = 'UPDATE' AND NEW.lane IS NOT NULL AND OLD.status IN ('pending', 'running')
+                        AND NEW.status NOT IN ('pending', 'running') THEN
+                        SELECT run_at INTO due FROM jobs
+                        WHERE tenant_id = NEW.tenant_id AND lane = NEW.lane AND status = 'pending' ORDER BY lane_seq LIMIT 1;
+                    END IF;
+                    IF due IS NULL THEN
+                        RETURN NULL;
+                    END IF;
+                    INSERT INTO job_queues (tenant_id, next_run_at) VALUES (NEW.tenant_id, NULL) ON CONFLICT (tenant_id) DO NOTHING;
+                    PERFORM pg_advisory_xact_lock_shared(\(postgresQueueLock("NEW.tenant_id")));
+                    UPDATE job_queues SET next_run_at = due WHERE tenant_id = NEW.tenant_id AND (next_run_at IS NULL OR next_run_at > due);
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER jobs_queue_due AFTER INSERT OR UPDATE OF status, run_at ON jobs
+                FOR EACH ROW EXECUTE FUNCTION jobs_queue_due()
+                """,
+            ]),
     ]
+
+    /// SQLite: moves the job's tenant's queue to `due` if that is sooner (creating the queue).
+    private static func sqliteQueueDue(_ due: String) -> String {
+        """
+        INSERT INTO job_queues (tenant_id, next_run_at) VALUES (NEW.tenant_id, \(due))
+                    ON CONFLICT (tenant_id) DO UPDATE SET next_run_at = excluded.next_run_at
+                    WHERE job_queues.next_run_at IS NULL OR job_queues.next_run_at > excluded.next_run_at
+        """
+    }
+
+    /// PostgreSQL: the two keys of tenant `tenantID`'s queue lock, in this schema (tests share one server).
+    static func postgresQueueLock(_ tenantID: String) -> String {
+        "hashtext(current_schema()), hashtext(\(tenantID))"
+    }
 
     /// Applies every migration not yet recorded in `schema_migrations`, each in its own
     /// transaction. Returns the versions applied.
@@ -412,7 +512,7 @@ public enum Migrations {
                     "SELECT version FROM schema_migrations WHERE tenant_id = '_system' AND version = $1",
                     [.integer(Int64(migration.version))])
                 if !rows.isEmpty { return true }
-                for statement in migration.statements { try connection.execute(statement) }
+                for statement in migration.statements(for: database.dialect) { try connection.execute(statement) }
                 try connection.execute(
                     "INSERT INTO schema_migrations (tenant_id, version, name, applied_at) VALUES ('_system', $1, $2, $3)",
                     [.integer(Int64(migration.version)), .text(migration.name), .integer(Clock.nowMillis())])
