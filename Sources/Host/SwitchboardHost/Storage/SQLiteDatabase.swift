@@ -3,7 +3,7 @@ import Foundation
 
 /// SQLite through libsqlite3, in WAL mode, with one connection that serialises
 /// every statement (SQLite allows one writer at a time anyway) and a cache of
-/// prepared statements. Shared transactions (webhook commits) go through a group commit: those asked for
+/// prepared statements; a second connection checkpoints the log (`WALCheckpointer`). Shared transactions (webhook commits) go through a group commit: those asked for
 /// at the same moment share one commit, each in a savepoint of its own.
 public final class SQLiteDatabase: Database, @unchecked Sendable {
     public let dialect = SQLDialect.sqlite
@@ -29,6 +29,11 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         try connection.execute("PRAGMA synchronous = NORMAL")
         try connection.execute("PRAGMA busy_timeout = 5000")
         try connection.execute("PRAGMA foreign_keys = ON")
+        if path != ":memory:" {
+            let checkpointer = try WALCheckpointer(path: path)
+            connection.checkpointer = checkpointer
+            try checkpointer.attach(to: handle)
+        }
         self.connection = connection
         group = GroupCommit { [lock] batch in
             try Self.exclusiveTransaction(connection, lock: lock) { batch($0) }
@@ -75,12 +80,15 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         let handle: OpaquePointer
         private var statements: [String: OpaquePointer] = [:]
         var commitActions = CommitActions()
+        /// Checkpoints the log off the commit path (a file database only); stopped once the handle is closed.
+        var checkpointer: WALCheckpointer?
 
         init(handle: OpaquePointer) { self.handle = handle }
 
         deinit {
             for statement in statements.values { sqlite3_finalize(statement) }
             sqlite3_close_v2(handle)
+            checkpointer?.stop()
         }
 
         func execute(_ sql: String, _ parameters: [SQLValue]) throws -> Int {
