@@ -44,11 +44,11 @@ final class CommsHarness: @unchecked Sendable {
     /// Open at every hour of every day: no auto-responses, and business time is wall time.
     static let allDay = #"{sun: ["00:00-24:00"], mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"]}"#
 
-    /// Runs `body` against a harness whose fake Graph APIs are shut down when it returns.
-    /// `others` are more tenants' manifests, by file name; `periods` the business hours (`{}`: always closed);
-    /// `mails` the Graph messages the fake Outlook serves by id; `routes` adds more fake provider routes.
+    /// Runs `body` against a harness whose fake Graph APIs are shut down when it returns, on a fresh database of
+    /// `driver`. `others` are more tenants' manifests, by file name; `periods` the business hours (`{}`: always
+    /// closed); `mails` the Graph messages the fake Outlook serves by id; `routes` adds more fake provider routes.
     static func run<T>(
-        others: [String: String] = [:], periods: String = splitDay, mails: [String: JSON] = [:],
+        driver: StorageDriver = .sqlite, others: [String: String] = [:], periods: String = splitDay, mails: [String: JSON] = [:],
         routes: (Router<BasicRequestContext>) -> Void = { _ in }, _ body: (CommsHarness) async throws -> T
     ) async throws -> T {
         let sends = ChannelTests.Counter()
@@ -59,12 +59,16 @@ final class CommsHarness: @unchecked Sendable {
             }
             routes(router)
         }) { server in
-            try await body(try CommsHarness(server: server, others: others, periods: periods))
+            var result: T?
+            try await driver.withHost(manifests: others.merging(["lq": manifest(server: server, periods: periods)]) { $1 }) { host in
+                result = try await body(try CommsHarness(server: server, host: host))
+            }
+            return try #require(result)
         }
     }
 
-    private init(server: FakeProvider, others: [String: String], periods: String) throws {
-        self.server = server
+    /// The ChargeCars tenant's manifest, its providers at `server`.
+    private static func manifest(server: FakeProvider, periods: String) -> String {
         var key = [UInt8](repeating: 0, count: 32)
         for index in key.indices { key[index] = UInt8(index) }
         SecretEnvironment.set("SWITCHBOARD_MASTER_KEY", Data(key).base64EncodedString())
@@ -82,8 +86,12 @@ final class CommsHarness: @unchecked Sendable {
         let yaml = ChannelTests.tenant(graph: server.baseURL, extra: Self.config(periods: periods))
             .0.replacingOccurrences(of: "channels:", with: outlook)
         // `localhost` too, so a WebSocket client (whose Host header is the URL's) reaches this tenant.
-        let manifest = yaml.replacingOccurrences(of: "domains: [lq.localhost]", with: "domains: [lq.localhost, localhost]")
-        host = try TestEnvironment.host(manifests: others.merging(["lq": manifest]) { $1 })
+        return yaml.replacingOccurrences(of: "domains: [lq.localhost]", with: "domains: [lq.localhost, localhost]")
+    }
+
+    private init(server: FakeProvider, host: SwitchboardHost) throws {
+        self.server = server
+        self.host = host
         let clock = clock
         scheduler = SchedulerService(registry: host.registry, settings: host.configuration.scheduler, workerID: "test", now: { clock.now })
         token = try host.token("lq", role: "admin")

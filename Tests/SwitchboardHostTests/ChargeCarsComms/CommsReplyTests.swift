@@ -33,9 +33,9 @@ struct CommsReplyTests {
         await cc.settle()
     }
 
-    @Test("a console reply is logged in its WhatsApp thread with its sender and stops the SLA clock: first response, in progress, no step runs; events delivered again change nothing")
-    func consoleReply() async throws {
-        try await CommsHarness.run(periods: CommsHarness.allDay) { cc in
+    @Test("a console reply is logged in its WhatsApp thread with its sender and stops the SLA clock: first response, in progress, no step runs; events delivered again change nothing", arguments: StorageDriver.allCases)
+    func consoleReply(driver: StorageDriver) async throws {
+        try await CommsHarness.run(driver: driver, periods: CommsHarness.allDay) { cc in
             try await cc.host.buildApplication().test(.router) { client in
                 let api = cc.api(client)
                 try await cc.whatsApp(client, "Mijn laadpaal laadt niet", id: "wamid.CR1")
@@ -77,9 +77,9 @@ struct CommsReplyTests {
         }
     }
 
-    @Test("a reply through POST /api/v1/messages/send is logged with its token and stops the clock; an automation rule's message is logged but does not")
-    func apiAndRuleReplies() async throws {
-        try await CommsHarness.run(periods: CommsHarness.allDay) { cc in
+    @Test("a reply through POST /api/v1/messages/send is logged with its token and stops the clock; an automation rule's message is logged but does not", arguments: StorageDriver.allCases)
+    func apiAndRuleReplies(driver: StorageDriver) async throws {
+        try await CommsHarness.run(driver: driver, periods: CommsHarness.allDay) { cc in
             try await cc.host.buildApplication().test(.router) { client in
                 let api = cc.api(client)
                 let rule = try await api.post("/api/v1/automation_rules", [
@@ -118,9 +118,9 @@ struct CommsReplyTests {
         }
     }
 
-    @Test("WhatsApp receipts move the plugin's own reply and a console reply on: read with the provider's time and never back to delivered; a failure keeps its error")
-    func receipts() async throws {
-        try await CommsHarness.run(periods: CommsHarness.allDay) { cc in
+    @Test("WhatsApp receipts move the plugin's own reply and a console reply on: read with the provider's time and never back to delivered; a failure keeps its error", arguments: StorageDriver.allCases)
+    func receipts(driver: StorageDriver) async throws {
+        try await CommsHarness.run(driver: driver, periods: CommsHarness.allDay) { cc in
             try await cc.host.buildApplication().test(.router) { client in
                 let api = cc.api(client)
                 try await cc.whatsApp(client, "Is mijn laadpaal al verzonden?", id: "wamid.RC1")
@@ -161,9 +161,9 @@ struct CommsReplyTests {
         }
     }
 
-    @Test("a scheduled message the policy blocks before it leaves (its contact wrote STOP meanwhile) fails in its thread with the policy's reason")
-    func blockedBeforeDelivery() async throws {
-        try await CommsHarness.run(periods: CommsHarness.allDay) { cc in
+    @Test("a scheduled message the policy blocks before it leaves (its contact wrote STOP meanwhile) fails in its thread with the policy's reason", arguments: StorageDriver.allCases)
+    func blockedBeforeDelivery(driver: StorageDriver) async throws {
+        try await CommsHarness.run(driver: driver, periods: CommsHarness.allDay) { cc in
             try await cc.host.buildApplication().test(.router) { client in
                 let api = cc.api(client)
                 try await cc.whatsApp(client, "Hebben jullie ook laadpalen voor bedrijven?", id: "wamid.BL1")

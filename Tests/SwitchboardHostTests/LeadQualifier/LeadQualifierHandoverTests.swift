@@ -25,9 +25,9 @@ struct LeadQualifierHandoverTests {
         return try lq.host.services.audit.entries(tenantID: "lq", action: "handover").first { $0.subject == contactID }
     }
 
-    @Test("an explicit request hands over; the bot stays silent until released, then carries on")
-    func explicitRequest() async throws {
-        try await LeadQualifierHarness.run { lq, client in
+    @Test("an explicit request hands over; the bot stays silent until released, then carries on", arguments: StorageDriver.allCases)
+    func explicitRequest(driver: StorageDriver) async throws {
+        try await LeadQualifierHarness.run(driver: driver) { lq, client in
             let contactID = try await Self.atQ1(lq, client)
             try await lq.inbound(client, "Kann mich ein Berater anrufen?")
             let audit = try Self.expectHandover(lq, contactID, reason: "requested")
@@ -48,9 +48,9 @@ struct LeadQualifierHandoverTests {
         }
     }
 
-    @Test("released from the console, the bot resumes: it answers the lead's unanswered message, or asks its question again after a person answered")
-    func consoleReleaseResumes() async throws {
-        try await LeadQualifierHarness.run { lq, client in
+    @Test("released from the console, the bot resumes: it answers the lead's unanswered message, or asks its question again after a person answered", arguments: StorageDriver.allCases)
+    func consoleReleaseResumes(driver: StorageDriver) async throws {
+        try await LeadQualifierHarness.run(driver: driver) { lq, client in
             _ = try lq.host.services.credentials.createUser(
                 tenantID: "lq", email: "team@lq.test", name: "Team", role: "agent", password: "correct horse battery", actor: "test")
             let browser = ConsoleBrowser(client, domain: "lq.localhost")

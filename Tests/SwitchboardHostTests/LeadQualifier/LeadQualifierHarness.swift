@@ -116,18 +116,19 @@ final class LeadQualifierHarness: @unchecked Sendable {
         return ChannelTests.tenant(graph: server.baseURL, extra: extra).0
     }
 
-    /// Runs `body` against a fresh LeadQualifier host and its application; the fake provider is shut down
-    /// afterwards, whether or not `body` throws.
+    /// Runs `body` against a fresh LeadQualifier host on a database of `driver`, and its application; the fake
+    /// provider is shut down afterwards, whether or not `body` throws.
     static func run(
-        config: String = "", messaging: String = "\"00:00-24:00\"", replyHours: String = "00:00-24:00", withLLM: Bool = false,
-        _ body: @escaping @Sendable (LeadQualifierHarness, any TestClientProtocol) async throws -> Void
+        driver: StorageDriver = .sqlite, config: String = "", messaging: String = "\"00:00-24:00\"", replyHours: String = "00:00-24:00",
+        withLLM: Bool = false, _ body: @escaping @Sendable (LeadQualifierHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let behaviour = Shared(Behaviour())
         try await FakeProvider.run(routes: { routes($0, behaviour) }) { server in
             let yaml = manifest(server: server, config: config, messaging: messaging, replyHours: replyHours, withLLM: withLLM)
-            let host = try TestEnvironment.host(manifests: ["lq": yaml], configure: { $0.providerTimeoutMillis = 2000 })
-            let lq = try LeadQualifierHarness(host: host, server: server, behaviour: behaviour)
-            try await host.buildApplication().test(.router) { client in try await body(lq, client) }
+            try await driver.withHost(manifests: ["lq": yaml], configure: { $0.providerTimeoutMillis = 2000 }) { host in
+                let lq = try LeadQualifierHarness(host: host, server: server, behaviour: behaviour)
+                try await host.buildApplication().test(.router) { client in try await body(lq, client) }
+            }
         }
     }
 
