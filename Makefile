@@ -67,14 +67,16 @@ screenshots: build
 	SWITCHBOARD_BIN_DIR=$(BIN_DIR) ./scripts/browser-tests.sh --screenshots docs/screenshots
 
 ## bench: the performance figures against their targets (release build; wrk from Debian for the load test;
-##        the webhook path also on a throwaway PostgreSQL server: scripts/with-postgres.sh)
+##        the webhook path also on a throwaway PostgreSQL server: scripts/with-postgres.sh).
+##        BENCH="fairness webhook" runs only those sections (abi scheduler slots startup webhook tenants fairness)
+BENCH ?=
 bench: setup
 	@command -v wrk >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq wrk; }
 	@for product in switchboard $(PLUGIN_PRODUCTS) SwitchboardBench; do $(SWIFT) build -c release --product $$product || exit 1; done
 	$(SWIFT) build -c release -Xswiftc -enable-testing --scratch-path $(BENCH_TESTABLE) --product TutorBotBench
 	@echo "==> machine: $$(nproc) cores, load: $$(uptime)"
 	SWITCHBOARD_BENCH_TUTORBOT=$$($(SWIFT) build -c release --scratch-path $(BENCH_TESTABLE) --show-bin-path)/TutorBotBench \
-	  ./scripts/with-postgres.sh $(SWIFT) run -c release --skip-build SwitchboardBench
+	  ./scripts/with-postgres.sh $(SWIFT) run -c release --skip-build SwitchboardBench $(BENCH)
 
 clean:
 	rm -rf .build data

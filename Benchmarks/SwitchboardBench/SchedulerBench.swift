@@ -3,8 +3,7 @@ import Logging
 import SwitchboardHost
 import SwitchboardJSON
 
-/// Scheduler throughput on SQLite: jobs dispatched per second through claim, run and resolve, and how
-/// long claiming takes with many jobs pending.
+/// Scheduler throughput on SQLite: jobs dispatched per second through claim, run and resolve.
 enum SchedulerBench {
     static func run(logger: Logger, directory: URL) async throws -> [BenchResult] {
         var configuration = HostConfiguration()
@@ -12,14 +11,18 @@ enum SchedulerBench {
         configuration.tenantsDirectory = nil
         configuration.pluginsDirectory = directory.path
         let host = try SwitchboardHost.start(configuration, logger: logger)
-        _ = try host.registry.onboard(yaml: "slug: bench\nname: Bench\ndomains: [bench.localhost]\n", actor: "bench")
+        // Spread over enough tenants that their share (4 jobs each at once) is not what limits a claim of 100.
+        let tenants = (0..<25).map { "bench\($0)" }
+        for tenant in tenants {
+            _ = try host.registry.onboard(yaml: "slug: \(tenant)\nname: Bench\ndomains: [\(tenant).localhost]\n", actor: "bench")
+        }
         host.services.hostJobs.register(kind: "noop") { _, _ in }
         let jobs = 20_000
         try host.services.database.transaction { connection in
             for index in 0..<jobs {
                 _ = try host.services.jobs.schedule(
-                    tenantID: "bench", pluginID: nil, kind: "noop", runAt: 0, payload: ["n": .number(Double(index))], uniqueKey: nil,
-                    maxAttempts: 3, in: connection)
+                    tenantID: tenants[index % tenants.count], pluginID: nil, kind: "noop", runAt: 0, payload: ["n": .number(Double(index))],
+                    uniqueKey: nil, maxAttempts: 3, in: connection)
             }
         }
         var settings = configuration.scheduler
@@ -35,6 +38,6 @@ enum SchedulerBench {
         }
         let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
         let rate = Double(done) / seconds
-        return [BenchResult("scheduler: jobs dispatched per second (SQLite, \(jobs) jobs)", rate, "jobs/s", target: "≥ 5,000/s", met: rate >= 5000)]
+        return [BenchResult("scheduler: jobs dispatched per second (SQLite, \(jobs) jobs of \(tenants.count) tenants)", rate, "jobs/s", target: "≥ 5,000/s", met: rate >= 5000)]
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import SwitchboardHost
 
 /// The webhook path under load with wrk, on one database: sandbox and WhatsApp-format webhooks (the WhatsApp
-/// ones with a real `X-Hub-Signature-256`), each committed before its 2xx and then dispatched by the scheduler
+/// ones with a real `X-Hub-Signature-256`), each committed before its 2xx and then delivered by the scheduler
 /// to the plugin (EchoSwift) and to an automation rule whose reply is queued through the outbound policy.
 /// Next to them, in the same run, a bare route of the same server; then the WhatsApp path paced at 500 req/s.
 enum WebhookBench {
@@ -162,8 +162,9 @@ struct EndToEnd {
         try count(database, "SELECT COUNT(*) AS n FROM messages WHERE direction = 'inbound'")
     }
 
+    /// The event deliveries (to the plugin and to the rules) not finished yet.
     private static func pendingDispatches(_ database: Database) throws -> Int {
-        try count(database, "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'message.dispatch' AND status IN ('pending', 'running')")
+        try count(database, "SELECT COUNT(*) AS n FROM jobs WHERE kind IN ('event.deliver', 'event.rules') AND status IN ('pending', 'running')")
     }
 
     private static func count(_ database: Database, _ sql: String) throws -> Int {

@@ -8,6 +8,10 @@ struct WhatsAppLoad {
     let phoneNumberID: String
     let appSecret: String
 
+    /// When the bodies say their messages were sent (Unix seconds): when they are written, just before the run, so the
+    /// 24-hour window they open is current.
+    let sentAt = Clock.nowMillis() / 1000
+
     /// A text message notification in the Cloud API's shape, from one of 1,000 senders.
     func body(index: Int) -> String {
         let from = "4915\(String(format: "%09d", 100_000_000 + index % 1000))"
@@ -15,7 +19,7 @@ struct WhatsAppLoad {
             {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp",\
             "metadata":{"display_phone_number":"15550783881","phone_number_id":"\(phoneNumberID)"},\
             "contacts":[{"profile":{"name":"Bench \(index % 1000)"},"wa_id":"\(from)"}],\
-            "messages":[{"from":"\(from)","id":"wamid.BENCH\(String(format: "%010d", index))","timestamp":"1749416383","type":"text",\
+            "messages":[{"from":"\(from)","id":"wamid.BENCH\(String(format: "%010d", index))","timestamp":"\(sentAt)","type":"text",\
             "text":{"body":"Hallo, ich hätte gern einen Termin"}}]},"field":"messages"}]}]}
             """
     }
@@ -72,7 +76,7 @@ struct WhatsAppLoad {
     }
 
     /// wrk's `delay()` handing out send times `interval` ms apart (at most 100 ms of backlog is caught up).
-    private static let pacing = """
+    static let pacing = """
         local ffi = require("ffi")
         ffi.cdef[[
         typedef struct { long tv_sec; long tv_nsec; } bench_timespec;

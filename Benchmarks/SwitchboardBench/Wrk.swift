@@ -20,14 +20,35 @@ enum Wrk {
     /// Runs wrk with `arguments` and reads requests/s, the 50th and 99th percentile latency (ms), the request
     /// count and the failures from its `--latency` output.
     static func run(_ arguments: [String]) throws -> WrkFigures {
+        try start(arguments).finish()
+    }
+
+    /// Starts wrk with `arguments` in the background; `finish()` waits for it and reads its summary.
+    static func start(_ arguments: [String]) throws -> Running {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        return Running(process: process, output: pipe)
+    }
+
+    /// A wrk run under way.
+    struct Running {
+        let process: Process
+        let output: Pipe
+
+        /// Waits for wrk to end and reads its figures.
+        func finish() -> WrkFigures {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return Wrk.figures(text)
+        }
+    }
+
+    /// Reads the figures from wrk's `--latency` summary.
+    static func figures(_ output: String) -> WrkFigures {
         let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         func words(_ prefix: String) -> [String] {
             lines.first { $0.hasPrefix(prefix) }?.split(separator: " ", omittingEmptySubsequences: true).map(String.init) ?? []

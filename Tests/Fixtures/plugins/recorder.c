@@ -10,8 +10,9 @@
  * contains "#always-fail-<id>". An event that contains "#emit-<id>" makes it emit "<id>.noticed" for
  * the event's contact, then try to emit the host's "message.sent", and store both statuses under
  * collection "emits". The config {"gate": "<path>"} makes every event and request wait
- * while that file exists: a plugin that hangs until the test lets it go. GET /api/<id> answers how
- * many events it recorded.
+ * while that file exists: a plugin that hangs until the test lets it go; {"sleep_ms": N} makes
+ * every event take N ms (make bench's slow tenant). GET /api/<id> answers how many events it
+ * recorded.
  */
 #include "plugin_abi.h"
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct sb_instance {
     const sb_host_api *host;
     sb_host_ctx *ctx;
     long recorded;
+    long sleep_ms;
     char gate[512];
 };
 
@@ -72,6 +74,8 @@ static sb_status create(const sb_host_api *host, sb_host_ctx *ctx, sb_bytes tena
         while (gate[n] != 0 && gate[n] != '"' && n < sizeof self->gate - 1) n++;
         memcpy(self->gate, gate, n);
     }
+    const char *sleep_ms = json == NULL ? NULL : strstr(json, "\"sleep_ms\":");
+    if (sleep_ms != NULL) self->sleep_ms = strtol(sleep_ms + strlen("\"sleep_ms\":"), NULL, 10);
     free(json);
     *out = self;
     return SB_OK;
@@ -98,6 +102,7 @@ static void emit(sb_instance *self, const char *json) {
 
 static sb_status event(sb_instance *self, sb_bytes event, sb_owned_bytes *out) {
     hold(self);
+    if (self->sleep_ms > 0) usleep((useconds_t)self->sleep_ms * 1000);
     char *json = terminated(event);
     if (json == NULL) return SB_ERROR;
     /* Keys are sorted, so the envelope's "attempt" comes before "data" and is found first. */

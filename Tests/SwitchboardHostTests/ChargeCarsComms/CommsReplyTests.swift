@@ -17,6 +17,11 @@ struct CommsReplyTests {
         try await api.get("/api/communication/messages?thread_id=\(threadID)").json["data"]?.arrayValue ?? []
     }
 
+    /// The thread the first inbound message opened.
+    static func firstThread(_ api: APIClient) async throws -> JSON {
+        try #require(try await api.get("/api/communication/threads").json["data"]?.arrayValue?.first)
+    }
+
     /// A console user named `name` signed in on the tenant's console.
     static func console(_ cc: CommsHarness, _ client: some TestClientProtocol, name: String) async throws -> ConsoleBrowser {
         _ = try cc.host.services.credentials.createUser(
@@ -39,7 +44,7 @@ struct CommsReplyTests {
             try await cc.host.buildApplication().test(.router) { client in
                 let api = cc.api(client)
                 try await cc.whatsApp(client, "Mijn laadpaal laadt niet", id: "wamid.CR1")
-                let opened = try #require(try await api.get("/api/communication/threads").json["data"]?.arrayValue?.first)
+                let opened = try await Self.firstThread(api)
                 let id = try #require(opened["id"]?.stringValue)
                 #expect(opened["status"] == "open" && opened["first_response_at"] == nil)
                 #expect(try cc.pendingSteps(id).count == 4)
@@ -89,7 +94,7 @@ struct CommsReplyTests {
                 #expect(rule.status == .created)
                 try await cc.whatsApp(client, "Wanneer komt de monteur?", id: "wamid.AR1")
                 await cc.settle()
-                let id = try #require(try await api.get("/api/communication/threads").json["data"]?.arrayValue?.first?["id"]?.stringValue)
+                let id = try #require(try await Self.firstThread(api)["id"]?.stringValue)
                 let byRule = try await Self.messages(api, id)
                 #expect(byRule.compactMap { $0["message_type"]?.stringValue } == ["incoming", "outgoing"])
                 #expect(byRule.last?["sender_contact_id"] == "automation:ontvangstbevestiging")
@@ -124,7 +129,7 @@ struct CommsReplyTests {
             try await cc.host.buildApplication().test(.router) { client in
                 let api = cc.api(client)
                 try await cc.whatsApp(client, "Is mijn laadpaal al verzonden?", id: "wamid.RC1")
-                let id = try #require(try await api.get("/api/communication/threads").json["data"]?.arrayValue?.first?["id"]?.stringValue)
+                let id = try #require(try await Self.firstThread(api)["id"]?.stringValue)
                 let own = try await api.post("/api/communication/messages", ["thread_id": .string(id), "message_content": "Ja, hij is onderweg."])
                 #expect(own.status == .created && own.json["delivery_status"] == "pending")
                 await cc.settle()
@@ -167,7 +172,7 @@ struct CommsReplyTests {
             try await cc.host.buildApplication().test(.router) { client in
                 let api = cc.api(client)
                 try await cc.whatsApp(client, "Hebben jullie ook laadpalen voor bedrijven?", id: "wamid.BL1")
-                let thread = try #require(try await api.get("/api/communication/threads").json["data"]?.arrayValue?.first)
+                let thread = try await Self.firstThread(api)
                 let id = try #require(thread["id"]?.stringValue), contactID = try #require(thread["contact_id"]?.stringValue)
                 let scheduled = try await api.post("/api/v1/messages/send", [
                     "contact_id": .string(contactID), "channel": "whatsapp", "type": "session_text", "category": "marketing",
